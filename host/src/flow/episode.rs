@@ -1,0 +1,428 @@
+//! One episode attempt from container start to its final row: start the sandbox, run the
+//! scaffold, classify how it ended, verify with the sealed tests, score, remove the
+//! container, and write the `episodes` row last. Infrastructure failures are retried with a
+//! new attempt, a bounded number of times. The container is removed on every path,
+//! including cancellation.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::status::{Status, classify};
+use super::verify::{self, Verification};
+use super::{Cell, Shared};
+use crate::llm::EpisodeContext;
+use crate::plugin::{
+    EpisodeForScoring, EpisodeServices, EpisodeTotals, Recorder, RunLimits, TaskInput,
+    VerificationForScoring,
+};
+use crate::sandbox::{ContainerSpec, Sandbox};
+use crate::store::{self, Event};
+
+/// Attempts per episode when the infrastructure fails under it.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// What the run's summary needs of a finished episode.
+#[derive(Debug, Clone)]
+pub struct EpisodeResult {
+    pub status: Status,
+    pub termination: String,
+    pub passed: Option<bool>,
+    pub reward: Option<f64>,
+    pub steps: u32,
+    pub attempts: u32,
+}
+
+/// Runs one cell of the matrix to a final status (or cancellation / exhausted retries).
+pub async fn run_episode(
+    shared: Arc<Shared>,
+    cell: Cell,
+    cancel: CancellationToken,
+) -> EpisodeResult {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut result = run_attempt(&shared, &cell, &cancel).await;
+        result.attempts = attempt;
+        if result.status != Status::InfraError || attempt >= MAX_ATTEMPTS || cancel.is_cancelled() {
+            return result;
+        }
+        tracing::warn!(episode = %cell.key, attempt, termination = %result.termination, "infrastructure failure; retrying");
+        tokio::time::sleep(Duration::from_secs(attempt as u64)).await;
+    }
+}
+
+struct Ending {
+    status: Status,
+    termination: String,
+    totals: EpisodeTotals,
+    patch: Option<String>,
+    verification: Option<Verification>,
+    image_id: Option<String>,
+    error: Option<String>,
+    summaries: Vec<crate::plugin::StepSummary>,
+}
+
+impl Ending {
+    fn infra(termination: String) -> Ending {
+        Ending {
+            status: Status::InfraError,
+            error: Some(termination.clone()),
+            termination,
+            totals: EpisodeTotals::default(),
+            patch: None,
+            verification: None,
+            image_id: None,
+            summaries: Vec::new(),
+        }
+    }
+}
+
+async fn run_attempt(shared: &Shared, cell: &Cell, cancel: &CancellationToken) -> EpisodeResult {
+    let attempt_id = uuid::Uuid::now_v7().to_string();
+    let started_at = Utc::now();
+    let started = Instant::now();
+    let writer = &shared.writer;
+    writer.send(Event::AttemptStarted(store::AttemptRow {
+        attempt_id: attempt_id.clone(),
+        episode_key: cell.key.clone(),
+        run_id: shared.run_id.clone(),
+        started_at,
+    }));
+
+    let ending = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => None,
+        e = attempt_body(shared, cell, &attempt_id, cancel) => Some(e),
+    };
+    let ending = ending.unwrap_or_else(|| Ending {
+        status: Status::Cancelled,
+        termination: "cancelled: the run was interrupted".into(),
+        ..Ending::infra(String::new())
+    });
+    let ending = if cancel.is_cancelled()
+        && ending.status != Status::Cancelled
+        && !ending.status.is_terminal()
+    {
+        Ending {
+            status: Status::Cancelled,
+            ..ending
+        }
+    } else {
+        ending
+    };
+
+    let wall = started.elapsed();
+    let ended_at = Utc::now();
+    let mut reward = None;
+    if ending.status.is_terminal() {
+        reward = score(shared, cell, &attempt_id, &ending, wall).await;
+        let resolved = ending.verification.as_ref().map(|v| v.passed);
+        writer.send(Event::EpisodeFinal(store::EpisodeRow {
+            episode_key: cell.key.clone(),
+            attempt_id: attempt_id.clone(),
+            run_id: shared.run_id.clone(),
+            instance_id: cell.instance.instance_id.clone(),
+            template_id: cell.instance.template.id.clone(),
+            category: cell.instance.template.category.clone(),
+            difficulty: cell.instance.template.difficulty.clone(),
+            scaffold: cell.scaffold.info.name.clone(),
+            scaffold_version: cell.scaffold.info.version.clone(),
+            scaffold_hash: cell.scaffold.info.hash.clone(),
+            scaffold_config: shared.scaffold_config.clone(),
+            model: cell.model.clone(),
+            sampling: shared.sampling.clone(),
+            sample: cell.sample,
+            status: ending.status,
+            termination: Some(ending.termination.clone()),
+            reward,
+            resolved,
+            steps: ending.totals.steps,
+            prompt_tokens: ending.totals.prompt_tokens,
+            completion_tokens: ending.totals.completion_tokens,
+            cached_tokens: ending.totals.cached_tokens,
+            cost_usd: ending.totals.cost_usd,
+            wall_ms: wall.as_millis() as u64,
+            image_id: ending.image_id.clone(),
+            patch: ending.patch.clone(),
+            started_at,
+            ended_at,
+        }));
+    }
+    writer.send(Event::AttemptEnded(store::AttemptEnd {
+        attempt_id: attempt_id.clone(),
+        ended_at,
+        status: ending.status,
+        termination: Some(ending.termination.clone()),
+        error: ending.error.clone(),
+    }));
+    EpisodeResult {
+        status: ending.status,
+        termination: ending.termination,
+        passed: ending.verification.as_ref().map(|v| v.passed),
+        reward,
+        steps: ending.totals.steps,
+        attempts: 1,
+    }
+}
+
+/// Removes the container when dropped, also when the attempt is cancelled mid-await. The
+/// removal runs on the run's cleanup tracker, which the run awaits before it returns.
+struct ContainerGuard(Option<Arc<Sandbox>>, TaskTracker);
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        if let Some(sb) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            self.1.spawn(async move {
+                if let Err(e) = sb.remove().await {
+                    tracing::warn!(container = sb.container_id(), error = %e, "cannot remove container");
+                }
+            });
+        }
+    }
+}
+
+async fn attempt_body(
+    shared: &Shared,
+    cell: &Cell,
+    attempt_id: &str,
+    cancel: &CancellationToken,
+) -> Ending {
+    let instance = &cell.instance;
+    let image = match shared.images.ensure(&shared.docker, instance).await {
+        Ok(i) => i,
+        Err(e) => return Ending::infra(format!("image: {e}")),
+    };
+    let env = &instance.template.environment;
+    let spec = ContainerSpec {
+        image: image.tag.clone(),
+        run_id: shared.run_id.clone(),
+        episode_key: cell.key.clone(),
+        network: env.network,
+        memory_bytes: env.memory_bytes(),
+        nano_cpus: env.nano_cpus(),
+        pids_limit: env.pids_limit(),
+        workspace: crate::task::WORKSPACE.to_string(),
+        user: crate::sandbox::AGENT_USER.to_string(),
+    };
+    let sandbox = match shared.docker.start(&spec).await {
+        Ok(s) => Arc::new(s),
+        Err(e) => return Ending::infra(format!("container start: {e}")),
+    };
+    let mut guard = ContainerGuard(Some(sandbox.clone()), shared.cleanup.clone());
+    let solution = if cell.model == "oracle" {
+        match instance.solution() {
+            Ok(s) => Some(s),
+            Err(e) => return Ending::infra(format!("oracle: {e}")),
+        }
+    } else {
+        None
+    };
+    let recorder = Recorder::new(shared.writer.clone(), &cell.key, attempt_id, cell.sample);
+    let services = EpisodeServices {
+        sandbox: sandbox.clone(),
+        router: shared.router.clone(),
+        model: cell.model.clone(),
+        llm_context: EpisodeContext {
+            episode_key: cell.key.clone(),
+            sample: cell.sample,
+            solution,
+        },
+        sampling: shared.sampling_defaults.clone(),
+        recorder,
+    };
+    let limits = &instance.template.limits;
+    let max_steps = shared.max_steps.unwrap_or(limits.max_steps);
+    let task = TaskInput {
+        instance_id: instance.instance_id.clone(),
+        template_id: instance.template.id.clone(),
+        category: instance.template.category.clone(),
+        difficulty: instance.template.difficulty.clone(),
+        instruction: instance.instruction.clone(),
+        workspace: crate::task::WORKSPACE.to_string(),
+        max_steps,
+        max_seconds: limits.max_seconds,
+        parameters: serde_json::Value::Object(instance.parameters.clone()),
+    };
+    let run_limits = RunLimits {
+        memory_bytes: shared.plugin_memory,
+        cpu_budget: shared.plugin_cpu,
+        wall_budget: Duration::from_secs(limits.max_seconds.into()),
+        max_steps,
+        max_log_lines: 1000,
+        max_log_line: 4096,
+    };
+    let report = cell
+        .scaffold
+        .run(services, &task, &shared.scaffold_config, &run_limits)
+        .await;
+    let mut recorder = report.services.recorder;
+    recorder.finish();
+    if !report.stderr.trim().is_empty() {
+        recorder.note("stderr", None, report.stderr.clone());
+    }
+    if !report.stdout.trim().is_empty() {
+        recorder.note("stdout", None, report.stdout.clone());
+    }
+    let totals = recorder.totals().clone();
+    let summaries = recorder.step_summaries().to_vec();
+    let (status, mut termination) = classify(&report.result, &totals);
+    if status == Status::PluginFault && !report.stderr.trim().is_empty() {
+        let tail: String = report
+            .stderr
+            .trim()
+            .chars()
+            .rev()
+            .take(400)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        termination = format!("{termination} (stderr: {})", tail.replace('\n', " | "));
+    }
+    let image_id = Some(image.id.clone());
+    if !status.is_terminal() || cancel.is_cancelled() {
+        return Ending {
+            status,
+            termination: termination.clone(),
+            totals,
+            patch: None,
+            verification: None,
+            image_id,
+            error: Some(termination),
+            summaries,
+        };
+    }
+    let patch = match verify::freeze_workspace(&sandbox).await {
+        Ok(p) => p,
+        Err(e) => {
+            return Ending {
+                totals,
+                summaries,
+                ..Ending::infra(format!("workspace diff: {e}"))
+            };
+        }
+    };
+    let verification = match verify::run_sealed_tests(&sandbox, instance).await {
+        Ok(v) => v,
+        Err(e) => {
+            return Ending {
+                totals,
+                summaries,
+                ..Ending::infra(format!("verification: {e}"))
+            };
+        }
+    };
+    shared
+        .writer
+        .send(Event::Verification(store::VerificationRow {
+            episode_key: cell.key.clone(),
+            attempt_id: attempt_id.to_string(),
+            command: verification.command.clone(),
+            exit_code: verification.exit_code,
+            passed: verification.passed,
+            timed_out: verification.timed_out,
+            output: verification.output.clone().into_bytes(),
+            duration_ms: verification.duration.as_millis() as u64,
+            patch: Some(patch.clone()),
+            started_at: verification.started_at,
+        }));
+    guard.0 = None;
+    if let Err(e) = sandbox.remove().await {
+        tracing::warn!(container = sandbox.container_id(), error = %e, "cannot remove container");
+    }
+    Ending {
+        status,
+        termination,
+        totals,
+        patch: Some(patch),
+        verification: Some(verification),
+        image_id,
+        error: None,
+        summaries,
+    }
+}
+
+/// Runs every scorer; returns the outcome reward (the first score named `reward`).
+async fn score(
+    shared: &Shared,
+    cell: &Cell,
+    attempt_id: &str,
+    ending: &Ending,
+    wall: Duration,
+) -> Option<f64> {
+    let episode = EpisodeForScoring {
+        episode_key: cell.key.clone(),
+        instance_id: cell.instance.instance_id.clone(),
+        template_id: cell.instance.template.id.clone(),
+        category: cell.instance.template.category.clone(),
+        scaffold: cell.scaffold.info.name.clone(),
+        model: cell.model.clone(),
+        sample: cell.sample,
+        status: ending.status.as_str().to_string(),
+        termination: ending.termination.clone(),
+        steps: ending.summaries.clone(),
+        prompt_tokens: ending.totals.prompt_tokens,
+        completion_tokens: ending.totals.completion_tokens,
+        cost_usd: ending.totals.cost_usd,
+        wall_ms: wall.as_millis() as u64,
+        patch: ending.patch.clone().unwrap_or_default(),
+        verification: ending
+            .verification
+            .as_ref()
+            .map(|v| VerificationForScoring {
+                passed: v.passed,
+                exit_code: v.exit_code,
+                timed_out: v.timed_out,
+                output: v.output.clone(),
+            }),
+    };
+    let mut reward = None;
+    for scorer in &shared.scorers {
+        let source = scorer.info.name.clone();
+        match scorer.score(&episode, &serde_json::json!({})).await {
+            Ok((scores, logs)) => {
+                for s in scores {
+                    if s.name == "reward" && s.step.is_none() && reward.is_none() {
+                        reward = Some(s.value);
+                    }
+                    shared.writer.send(Event::Score(store::ScoreRow {
+                        episode_key: cell.key.clone(),
+                        attempt_id: attempt_id.to_string(),
+                        source: source.clone(),
+                        name: s.name,
+                        value: s.value,
+                        step_index: s.step,
+                        detail: Some(s.detail),
+                    }));
+                }
+                for line in logs {
+                    shared.writer.send(Event::Note(store::NoteRow {
+                        episode_key: cell.key.clone(),
+                        attempt_id: attempt_id.to_string(),
+                        step_index: None,
+                        kind: format!("scorer_log:{source}"),
+                        level: None,
+                        data: line,
+                        created_at: Utc::now(),
+                    }));
+                }
+            }
+            Err(e) => shared.writer.send(Event::Note(store::NoteRow {
+                episode_key: cell.key.clone(),
+                attempt_id: attempt_id.to_string(),
+                step_index: None,
+                kind: format!("scorer_error:{source}"),
+                level: Some("error".into()),
+                data: e,
+                created_at: Utc::now(),
+            })),
+        }
+    }
+    reward
+}

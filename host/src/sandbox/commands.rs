@@ -1,0 +1,290 @@
+//! The agent's commands on the persistent shell: `exec` with hard and soft timeouts, `poll`
+//! and `interrupt` of a command still running, and the recovery ladder (SIGINT to the
+//! group, SIGKILL of what is left except the shell, a fresh shell). It must never report a
+//! command finished while it runs, and never let a broken shell end the episode when a
+//! fresh one can be started.
+
+use std::time::{Duration, Instant};
+
+use super::container::{Sandbox, ShellSlot};
+use super::shell::{Shell, Wait, frame, token_for};
+use super::{
+    DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, ExecOptions, ExecOutput, OUTPUT_CEILING, SandboxError,
+    TIMEOUT_CEILING,
+};
+
+/// Between SIGINTs while waiting for an interrupted command to end.
+const INT_ROUND: Duration = Duration::from_millis(700);
+/// SIGINT rounds before SIGKILL (each also unwinds one more function level).
+const INT_ROUNDS: u32 = 3;
+/// Wait for the marker after the SIGKILL of everything but the shell.
+const KILL_GRACE: Duration = Duration::from_millis(1500);
+/// Smallest output cap honoured (room for the omission marker).
+const MIN_OUTPUT: usize = 256;
+
+/// Appended to the output when the shell had to be replaced.
+const RESTART_NOTE: &str = "\n[synth: the shell was restarted; working directory, variables and background jobs were reset]\n";
+
+/// A command that `exec` returned from while it still runs.
+pub(crate) struct Running {
+    started: Instant,
+    deadline: Instant,
+}
+
+fn check_text(what: &str, s: &str) -> Result<(), SandboxError> {
+    if s.contains('\0') {
+        return Err(SandboxError::InvalidArgument(format!(
+            "{what} contains a NUL byte"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_env_name(name: &str) -> Result<(), SandboxError> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(SandboxError::InvalidArgument(format!(
+            "not a valid environment variable name: {name:?}"
+        )))
+    }
+}
+
+impl Sandbox {
+    /// Runs `command` in the persistent shell as the agent. cwd and exported variables persist
+    /// between commands; `opts.cwd`/`opts.env` apply to this command only.
+    pub async fn exec(
+        &self,
+        command: &str,
+        opts: &ExecOptions,
+    ) -> Result<ExecOutput, SandboxError> {
+        check_text("command", command)?;
+        if let Some(cwd) = &opts.cwd {
+            check_text("cwd", cwd)?;
+        }
+        for (k, v) in &opts.env {
+            check_env_name(k)?;
+            check_text("environment value", v)?;
+        }
+        let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT).min(TIMEOUT_CEILING);
+        let cap = opts
+            .max_output_bytes
+            .unwrap_or(DEFAULT_MAX_OUTPUT)
+            .clamp(MIN_OUTPUT, OUTPUT_CEILING);
+        let mut slot = self.shell.try_lock().map_err(|_| SandboxError::Busy)?;
+        if slot.running.is_some() {
+            return Err(SandboxError::Busy);
+        }
+        let mut prefix = Vec::new();
+        if slot.shell.as_ref().is_none_or(Shell::is_dead) {
+            self.restart_shell(&mut slot).await?;
+            prefix.extend_from_slice(RESTART_NOTE.trim_start().as_bytes());
+        }
+        let token = token_for(command);
+        let line = frame(command, opts.cwd.as_deref(), &opts.env, &token);
+        let started = Instant::now();
+        let shell = self.live_shell(&mut slot)?;
+        shell.begin(&token, cap);
+        if let Err(e) = shell.write(line.as_bytes()).await {
+            // The shell is gone before the command reached it: a fresh one runs it.
+            tracing::debug!(container = %self.id, error = %e, "shell unwritable; restarting");
+            self.restart_shell(&mut slot).await?;
+            prefix.extend_from_slice(RESTART_NOTE.trim_start().as_bytes());
+            let shell = self.live_shell(&mut slot)?;
+            shell.begin(&token, cap);
+            shell.write(line.as_bytes()).await?;
+        }
+        slot.running = Some(Running {
+            started,
+            deadline: started + timeout,
+        });
+        let mut out = self.drive(&mut slot, opts.soft_timeout, None).await?;
+        if !prefix.is_empty() {
+            prefix.extend_from_slice(&out.output);
+            out.output = prefix;
+        }
+        Ok(out)
+    }
+
+    /// Waits up to `wait` for the running command; returns its output since the last return
+    /// and, once it ended, its exit code.
+    pub async fn poll(&self, wait: Duration) -> Result<ExecOutput, SandboxError> {
+        let mut slot = self.shell.lock().await;
+        if slot.running.is_none() {
+            return Err(SandboxError::NoRunningCommand);
+        }
+        let until = Instant::now() + wait;
+        self.drive(&mut slot, None, Some(until)).await
+    }
+
+    /// Input for the running command. Commands read /dev/null for now.
+    pub async fn send_input(
+        &self,
+        input: &[u8],
+        wait: Duration,
+    ) -> Result<ExecOutput, SandboxError> {
+        let _ = (input, wait);
+        let slot = self.shell.lock().await;
+        if slot.running.is_none() {
+            return Err(SandboxError::NoRunningCommand);
+        }
+        Err(SandboxError::Unsupported(
+            "send-input arrives with the OpenHands scaffold".into(),
+        ))
+    }
+
+    /// Interrupts the running command (SIGINT, then SIGKILL) and returns its last output.
+    pub async fn interrupt(&self) -> Result<ExecOutput, SandboxError> {
+        let mut slot = self.shell.lock().await;
+        let Some(running) = slot.running.as_ref() else {
+            return Err(SandboxError::NoRunningCommand);
+        };
+        let started = running.started;
+        self.stop_running(&mut slot, started, false).await
+    }
+
+    fn live_shell<'a>(&self, slot: &'a mut ShellSlot) -> Result<&'a mut Shell, SandboxError> {
+        slot.shell.as_mut().ok_or_else(|| {
+            SandboxError::Infrastructure(format!("container {} has no shell", self.name))
+        })
+    }
+
+    /// Replaces the shell with a fresh one (killing what is left of the old one).
+    pub(crate) async fn restart_shell(&self, slot: &mut ShellSlot) -> Result<(), SandboxError> {
+        slot.running = None;
+        if let Some(old) = slot.shell.take() {
+            old.kill_tree(&self.docker, &self.id, &self.user, false)
+                .await;
+        }
+        let fresh = Shell::start(&self.docker, &self.id, &self.user, &self.workspace).await?;
+        slot.shell = Some(fresh);
+        Ok(())
+    }
+
+    /// Waits for the running command until it ends, goes quiet for `quiet`, `poll_until`
+    /// passes, or its deadline passes (then it is stopped as timed out).
+    async fn drive(
+        &self,
+        slot: &mut ShellSlot,
+        quiet: Option<Duration>,
+        poll_until: Option<Instant>,
+    ) -> Result<ExecOutput, SandboxError> {
+        let Some(running) = slot.running.as_ref() else {
+            return Err(SandboxError::NoRunningCommand);
+        };
+        let (started, deadline) = (running.started, running.deadline);
+        let until = poll_until.map_or(deadline, |p| p.min(deadline));
+        let shell = self.live_shell(slot)?;
+        match shell.wait(until, quiet).await {
+            Wait::Done(code) => {
+                let (output, truncated) = shell.take_output();
+                slot.running = None;
+                Ok(ExecOutput {
+                    exit_code: Some(code as i32),
+                    output,
+                    truncated,
+                    timed_out: false,
+                    still_running: false,
+                    duration: started.elapsed(),
+                })
+            }
+            Wait::Dead => self.after_death(slot, started, false).await,
+            Wait::Quiet => Ok(still_running(shell, started)),
+            Wait::Elapsed if Instant::now() < deadline => Ok(still_running(shell, started)),
+            Wait::Elapsed => self.stop_running(slot, started, true).await,
+        }
+    }
+
+    /// The recovery ladder for a running command: SIGINT rounds, SIGKILL of everything but
+    /// the shell, then a fresh shell.
+    async fn stop_running(
+        &self,
+        slot: &mut ShellSlot,
+        started: Instant,
+        timed_out: bool,
+    ) -> Result<ExecOutput, SandboxError> {
+        let shell = self.live_shell(slot)?;
+        let mut outcome = Wait::Elapsed;
+        for _ in 0..INT_ROUNDS {
+            shell
+                .signal_group(&self.docker, &self.id, &self.user, "INT")
+                .await;
+            outcome = shell.wait(Instant::now() + INT_ROUND, None).await;
+            if outcome != Wait::Elapsed {
+                break;
+            }
+        }
+        if outcome == Wait::Elapsed {
+            shell
+                .kill_tree(&self.docker, &self.id, &self.user, true)
+                .await;
+            outcome = shell.wait(Instant::now() + KILL_GRACE, None).await;
+        }
+        match outcome {
+            Wait::Done(_) => {
+                let (output, truncated) = shell.take_output();
+                slot.running = None;
+                Ok(ExecOutput {
+                    // Interrupted: no exit code of its own.
+                    exit_code: None,
+                    output,
+                    truncated,
+                    timed_out,
+                    still_running: false,
+                    duration: started.elapsed(),
+                })
+            }
+            _ => self.after_death(slot, started, timed_out).await,
+        }
+    }
+
+    /// The shell died (or is wedged): collect what it printed, start a fresh one, and say so.
+    async fn after_death(
+        &self,
+        slot: &mut ShellSlot,
+        started: Instant,
+        timed_out: bool,
+    ) -> Result<ExecOutput, SandboxError> {
+        let shell = self.live_shell(slot)?;
+        let (mut output, truncated) = shell.take_output();
+        // A command that ran `exit N` ended the shell with N; a signal (>128) is no exit code.
+        let exit_code = if timed_out || !shell.is_dead() {
+            None
+        } else {
+            super::raw::exit_code(&self.docker, &shell.exec_id)
+                .await
+                .ok()
+                .flatten()
+                .filter(|c| (0..128).contains(c))
+                .map(|c| c as i32)
+        };
+        tracing::debug!(container = %self.id, reason = ?shell.eof_reason(), "restarting the shell");
+        self.restart_shell(slot).await?;
+        output.extend_from_slice(RESTART_NOTE.as_bytes());
+        Ok(ExecOutput {
+            exit_code,
+            output,
+            truncated,
+            timed_out,
+            still_running: false,
+            duration: started.elapsed(),
+        })
+    }
+}
+
+fn still_running(shell: &Shell, started: Instant) -> ExecOutput {
+    let (output, truncated) = shell.take_partial_output();
+    ExecOutput {
+        exit_code: None,
+        output,
+        truncated,
+        timed_out: false,
+        still_running: true,
+        duration: started.elapsed(),
+    }
+}

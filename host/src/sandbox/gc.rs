@@ -1,0 +1,68 @@
+//! Cleanup of leftover containers: every container labelled `synth=1` whose owning process
+//! (pid + start time on this boot) is gone, or all of them on request. It must never remove
+//! a container whose owner is alive unless asked for all.
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::ListContainersOptionsBuilder;
+
+use super::SandboxError;
+use super::container::remove_container;
+use super::engine::{
+    Engine, LABEL_OWNER_BOOT, LABEL_OWNER_PID, LABEL_OWNER_START, LABEL_SYNTH, Owner,
+};
+
+/// The owner named by a container's labels, if they are complete.
+pub(crate) fn owner_of(labels: &HashMap<String, String>) -> Option<Owner> {
+    Some(Owner {
+        pid: labels.get(LABEL_OWNER_PID)?.parse().ok()?,
+        start: labels.get(LABEL_OWNER_START)?.clone(),
+        boot: labels.get(LABEL_OWNER_BOOT)?.clone(),
+    })
+}
+
+impl Engine {
+    /// Removes synth containers whose owning process is gone (`all = false`) or every synth
+    /// container (`all = true`). Returns the removed container ids.
+    pub async fn gc(&self, all: bool) -> Result<Vec<String>, SandboxError> {
+        let filters: HashMap<String, Vec<String>> =
+            HashMap::from([("label".to_string(), vec![format!("{LABEL_SYNTH}=1")])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| SandboxError::docker("list synth containers", e))?;
+        let mut removed = Vec::new();
+        let mut failed = Vec::new();
+        for c in list {
+            let Some(id) = c.id else { continue };
+            let labels = c.labels.unwrap_or_default();
+            // Incomplete owner labels cannot name a live process: garbage.
+            let orphan = owner_of(&labels).is_none_or(|o| !o.is_alive());
+            if all || orphan {
+                // One container that cannot be removed does not stop the others.
+                match remove_container(&self.docker, &id).await {
+                    Ok(()) => {
+                        tracing::info!(container = %id, "removed synth container");
+                        removed.push(id);
+                    }
+                    Err(e) => {
+                        tracing::warn!(container = %id, error = %e, "cannot remove synth container");
+                        failed.push(e.to_string());
+                    }
+                }
+            }
+        }
+        if removed.is_empty() && !failed.is_empty() {
+            return Err(SandboxError::Infrastructure(format!(
+                "gc removed nothing: {}",
+                failed.join("; ")
+            )));
+        }
+        Ok(removed)
+    }
+}

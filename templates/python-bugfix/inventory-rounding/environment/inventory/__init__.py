@@ -1,0 +1,3 @@
+"""Stock ledger and valuation report for the warehouse (see README.md)."""
+
+__version__ = "1.4.2"

@@ -1,0 +1,114 @@
+//! A scripted LLM server for the tests: a real HTTP server on 127.0.0.1 speaking the OpenAI
+//! Chat Completions wire format. It answers request N with reply N of its script and keeps
+//! every request body it received, so tests can compare the rows with what was said.
+
+use std::sync::{Arc, Mutex};
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+use serde_json::{Value, json};
+
+/// One scripted answer.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A single tool call with these arguments.
+    Tool(&'static str, Value),
+    /// Plain text, no tool call.
+    Text(String),
+}
+
+impl Reply {
+    pub fn bash(command: &str) -> Reply {
+        Reply::Tool("bash", json!({ "command": command }))
+    }
+    pub fn submit() -> Reply {
+        Reply::Tool("submit", json!({}))
+    }
+}
+
+#[derive(Clone)]
+struct ServerState {
+    script: Arc<Vec<Reply>>,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+pub struct ScriptedServer {
+    pub base_url: String,
+    requests: Arc<Mutex<Vec<Value>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl ScriptedServer {
+    pub fn start(script: Vec<Reply>) -> ScriptedServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let state = ServerState {
+            script: Arc::new(script),
+            requests: requests.clone(),
+        };
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("address");
+        let app = Router::new()
+            .route("/v1/chat/completions", post(complete))
+            .with_state(state);
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        ScriptedServer {
+            base_url: format!("http://{addr}/v1"),
+            requests,
+            _runtime: runtime,
+        }
+    }
+
+    /// The request bodies received so far, in order.
+    pub fn requests(&self) -> Vec<Value> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+async fn complete(
+    State(state): State<ServerState>,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let n = {
+        let mut reqs = state.requests.lock().expect("lock");
+        reqs.push(body.clone());
+        reqs.len() - 1
+    };
+    let reply = state.script.get(n).cloned().unwrap_or_else(Reply::submit);
+    let message = match &reply {
+        Reply::Tool(name, args) => json!({
+            "role": "assistant",
+            "content": null,
+            "tool_calls": [{
+                "id": format!("call_{n}"),
+                "type": "function",
+                "function": { "name": name, "arguments": args.to_string() }
+            }]
+        }),
+        Reply::Text(t) => json!({ "role": "assistant", "content": t }),
+    };
+    let finish = if matches!(reply, Reply::Tool(..)) {
+        "tool_calls"
+    } else {
+        "stop"
+    };
+    let prompt_tokens = 100 + 10 * n as u64;
+    (
+        StatusCode::OK,
+        Json(json!({
+            "id": format!("chatcmpl-{n}"),
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model").cloned().unwrap_or(json!("scripted")),
+            "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
+            "usage": { "prompt_tokens": prompt_tokens, "completion_tokens": 7, "total_tokens": prompt_tokens + 7 }
+        })),
+    )
+}
