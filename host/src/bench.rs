@@ -129,8 +129,8 @@ pub async fn run(opts: BenchOptions) -> Result<String> {
             .unwrap_or(f64::NAN)
     };
     let shell = find("persistent shell");
-    let api_exec = find("docker exec per command (API)");
-    let cli_exec = find("docker exec per command (CLI)");
+    let api_exec = find("docker exec per command (API");
+    let cli_exec = find("docker exec per command (CLI");
     let step = find("oracle step through mini");
     let mut out = String::new();
     out.push_str(&format!(
