@@ -5,6 +5,7 @@
 //! through the [`store`]. [`task`] loads the templates the episodes are made of.
 
 pub mod bench;
+pub mod canonical;
 pub mod flow;
 pub mod llm;
 pub mod plugin;

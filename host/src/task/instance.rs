@@ -154,6 +154,8 @@ fn instance(t: &Arc<Template>, parameters: Map<String, Value>) -> Instance {
     }
 }
 
+pub use crate::canonical::canonical_json;
+
 /// `SYNTH-CANARY-<16 hex>` derived from an instance's content hash.
 pub fn default_canary(content_hash: &str) -> String {
     let mut h = Sha256::new();
@@ -161,43 +163,6 @@ pub fn default_canary(content_hash: &str) -> String {
     h.update(content_hash.as_bytes());
     let digest = hex::encode(h.finalize());
     format!("SYNTH-CANARY-{}", &digest[..16])
-}
-
-/// JSON with object keys sorted at every level and no whitespace.
-pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
 }
 
 /// A parameter value as text: strings without quotes, anything else as JSON.
