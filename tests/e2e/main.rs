@@ -6,5 +6,6 @@ mod llm_server;
 
 mod inspect;
 mod oracle;
+mod python;
 mod resume;
 mod scripted;

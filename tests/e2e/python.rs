@@ -1,0 +1,53 @@
+//! The contract is language-neutral: a scaffold written in Python and built with
+//! componentize-py (examples/python-hello, built by scripts/test.sh) runs unchanged and
+//! solves a template with the oracle.
+
+use crate::common::*;
+
+#[test]
+fn python_scaffold_solves_a_template() {
+    if !docker_available() {
+        return;
+    }
+    let hello = plugin("python-hello.wasm");
+    let scorer = plugin("tests-pass.wasm");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("python.duckdb");
+    let templates = templates();
+    let out = synth(
+        &[
+            "run",
+            "--scaffold",
+            hello.to_str().unwrap(),
+            "--scorer",
+            scorer.to_str().unwrap(),
+            "--tasks",
+            templates.to_str().unwrap(),
+            "--task",
+            "service-config",
+            "--model",
+            "oracle",
+            "--db",
+            db.to_str().unwrap(),
+            "--no-progress",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let conn = open_db(&db);
+    assert_eq!(
+        strings(
+            &conn,
+            "SELECT scaffold || ' ' || status || ' ' || reward::VARCHAR FROM v_episodes"
+        ),
+        vec!["python-hello completed 1.0".to_string()]
+    );
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM v_actions WHERE op = 'exec'"),
+        1
+    );
+    assert!(
+        leftover_containers(&conn).is_empty(),
+        "containers left behind"
+    );
+}
