@@ -92,13 +92,24 @@ pub fn text(o: &Output) -> String {
 
 /// Runs `synth run` with the mini scaffold and the tests-pass scorer; panics on failure.
 pub fn run_mini(db: &Path, model: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
-    let mini = plugin("mini.wasm");
+    run_scaffold(&plugin("mini.wasm"), db, model, extra, env)
+}
+
+/// Runs `synth run` with `scaffold` and the tests-pass scorer over templates/; panics on
+/// failure.
+pub fn run_scaffold(
+    scaffold: &Path,
+    db: &Path,
+    model: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let scorer = plugin("tests-pass.wasm");
     let templates = templates();
     let mut args = vec![
         "run",
         "--scaffold",
-        mini.to_str().unwrap(),
+        scaffold.to_str().unwrap(),
         "--scorer",
         scorer.to_str().unwrap(),
         "--tasks",

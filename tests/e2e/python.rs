@@ -10,30 +10,9 @@ fn python_scaffold_solves_a_template() {
         return;
     }
     let hello = plugin("python-hello.wasm");
-    let scorer = plugin("tests-pass.wasm");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("python.duckdb");
-    let templates = templates();
-    let out = synth(
-        &[
-            "run",
-            "--scaffold",
-            hello.to_str().unwrap(),
-            "--scorer",
-            scorer.to_str().unwrap(),
-            "--tasks",
-            templates.to_str().unwrap(),
-            "--task",
-            "service-config",
-            "--model",
-            "oracle",
-            "--db",
-            db.to_str().unwrap(),
-            "--no-progress",
-        ],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    run_scaffold(&hello, &db, "oracle", &["--task", "service-config"], &[]);
     let conn = open_db(&db);
     assert_eq!(
         strings(
