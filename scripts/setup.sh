@@ -13,6 +13,16 @@ if ! docker info >/dev/null 2>&1; then
     echo "error: no Docker engine reachable at ${DOCKER_HOST:-unix:///var/run/docker.sock}; start it and re-run" >&2
     exit 1
 fi
+# Cargo gives a workspace crate the same artifact names in every clone, and judges freshness
+# by file times: after a build from another clone, an older tree here could pass for built.
+# When the source folder changed since the last build, forget the workspace crates' state.
+marker="$CARGO_TARGET_DIR/.synth-source-root"
+if [ -f "$marker" ] && [ "$(cat "$marker")" != "$PWD" ]; then
+    rm -rf "$CARGO_TARGET_DIR"/debug/.fingerprint/synth-* \
+        "$CARGO_TARGET_DIR"/wasm32-wasip2/debug/.fingerprint/synth-*
+fi
+mkdir -p "$CARGO_TARGET_DIR"
+echo "$PWD" > "$marker"
 echo "==> base image"
 bash scripts/base-image.sh
 echo "==> plugins"

@@ -73,6 +73,7 @@ fn container_spec(image: &str, tag: &str) -> ContainerSpec {
         nano_cpus: 1_000_000_000,
         pids_limit: 256,
         workspace: crate::task::WORKSPACE.to_string(),
+        workspace_bytes: 1 << 30,
         user: AGENT_USER.to_string(),
     }
 }

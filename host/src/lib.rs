@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod canonical;
+pub mod failpoint;
 pub mod flow;
 pub mod llm;
 pub mod plugin;

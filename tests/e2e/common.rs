@@ -69,8 +69,9 @@ pub fn docker_available() -> bool {
     false
 }
 
-/// Runs `synth` with `args` (and extra environment), returning its output.
-pub fn synth(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The `synth` command with `args` and extra environment (no provider keys inherited), for
+/// tests that spawn it themselves.
+pub fn synth_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(synth_bin());
     cmd.args(args)
         .env_remove("OPENAI_API_KEY")
@@ -78,7 +79,12 @@ pub fn synth(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("synth runs")
+    cmd
+}
+
+/// Runs `synth` with `args` (and extra environment), returning its output.
+pub fn synth(args: &[&str], env: &[(&str, &str)]) -> Output {
+    synth_command(args, env).output().expect("synth runs")
 }
 
 pub fn text(o: &Output) -> String {

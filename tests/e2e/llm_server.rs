@@ -25,10 +25,15 @@ impl Reply {
     }
 }
 
+/// Called with the index of each request before it is answered (a blocking closure: it may
+/// run commands, e.g. kill the episode's container mid-step).
+pub type Hook = Arc<dyn Fn(usize) + Send + Sync>;
+
 #[derive(Clone)]
 struct ServerState {
     script: Arc<Vec<Reply>>,
     requests: Arc<Mutex<Vec<Value>>>,
+    hook: Option<Hook>,
 }
 
 pub struct ScriptedServer {
@@ -39,6 +44,11 @@ pub struct ScriptedServer {
 
 impl ScriptedServer {
     pub fn start(script: Vec<Reply>) -> ScriptedServer {
+        ScriptedServer::start_with_hook(script, None)
+    }
+
+    /// Like [`ScriptedServer::start`], calling `hook` before answering each request.
+    pub fn start_with_hook(script: Vec<Reply>, hook: Option<Hook>) -> ScriptedServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -48,6 +58,7 @@ impl ScriptedServer {
         let state = ServerState {
             script: Arc::new(script),
             requests: requests.clone(),
+            hook,
         };
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -81,6 +92,11 @@ async fn complete(
         reqs.push(body.clone());
         reqs.len() - 1
     };
+    if let Some(hook) = state.hook.clone() {
+        tokio::task::spawn_blocking(move || hook(n))
+            .await
+            .expect("the request hook panicked");
+    }
     let reply = state.script.get(n).cloned().unwrap_or_else(Reply::submit);
     let message = match &reply {
         Reply::Tool(name, args) => json!({

@@ -2,10 +2,17 @@
 //! and real Wasm components built from plugins/ (scripts/build-plugins.sh builds them).
 
 mod common;
+mod fault_server;
 mod llm_server;
 
+mod bad_input;
+mod hostile_plugins;
 mod inspect;
+mod kill_resume;
+mod llm_faults;
 mod oracle;
 mod python;
 mod resume;
+mod sandbox_flags;
 mod scripted;
+mod secrets;

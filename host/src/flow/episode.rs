@@ -100,15 +100,35 @@ async fn run_attempt(shared: &Shared, cell: &Cell, cancel: &CancellationToken) -
     };
     let ending = ending.unwrap_or_else(|| Ending {
         status: Status::Cancelled,
-        termination: "cancelled: the run was interrupted".into(),
-        ..Ending::infra(String::new())
+        ..Ending::infra("cancelled: the run was interrupted".into())
     });
-    let ending = if cancel.is_cancelled()
-        && ending.status != Status::Cancelled
-        && !ending.status.is_terminal()
-    {
+    // Only a verified attempt may finalise its episode. The body skips verification when it
+    // sees the cancellation, and may still return a terminal status if the interrupt lands
+    // while it runs: such an attempt is cancelled (retried by the next run), never done.
+    let unverified = ending.status.is_terminal() && ending.verification.is_none();
+    let ending = if unverified || (cancel.is_cancelled() && !ending.status.is_terminal()) {
+        let status = if cancel.is_cancelled() {
+            Status::Cancelled
+        } else {
+            Status::InfraError
+        };
+        let termination = match status {
+            Status::Cancelled if ending.status != Status::Cancelled => {
+                format!(
+                    "cancelled: the run was interrupted ({})",
+                    ending.termination
+                )
+            }
+            Status::InfraError => format!(
+                "unverified: the attempt ended {} without a verification",
+                ending.termination
+            ),
+            _ => ending.termination.clone(),
+        };
         Ending {
-            status: Status::Cancelled,
+            status,
+            error: Some(termination.clone()),
+            termination,
             ..ending
         }
     } else {
@@ -121,6 +141,9 @@ async fn run_attempt(shared: &Shared, cell: &Cell, cancel: &CancellationToken) -
     if ending.status.is_terminal() {
         reward = score(shared, cell, &attempt_id, &ending, wall).await;
         let resolved = ending.verification.as_ref().map(|v| v.passed);
+        crate::failpoint::hit("episode.before_final_row");
+        // The final row also ends the attempt (the writer updates `attempts` in the same
+        // transaction): sent last, it finalises the episode.
         writer.send(Event::EpisodeFinal(store::EpisodeRow {
             episode_key: cell.key.clone(),
             attempt_id: attempt_id.clone(),
@@ -151,14 +174,16 @@ async fn run_attempt(shared: &Shared, cell: &Cell, cancel: &CancellationToken) -
             started_at,
             ended_at,
         }));
+        crate::failpoint::hit("episode.after_final_row");
+    } else {
+        writer.send(Event::AttemptEnded(store::AttemptEnd {
+            attempt_id: attempt_id.clone(),
+            ended_at,
+            status: ending.status,
+            termination: Some(ending.termination.clone()),
+            error: ending.error.clone(),
+        }));
     }
-    writer.send(Event::AttemptEnded(store::AttemptEnd {
-        attempt_id: attempt_id.clone(),
-        ended_at,
-        status: ending.status,
-        termination: Some(ending.termination.clone()),
-        error: ending.error.clone(),
-    }));
     EpisodeResult {
         status: ending.status,
         termination: ending.termination,
@@ -208,13 +233,16 @@ async fn attempt_body(
         nano_cpus: env.nano_cpus(),
         pids_limit: env.pids_limit(),
         workspace: crate::task::WORKSPACE.to_string(),
+        workspace_bytes: env.workspace_bytes(),
         user: crate::sandbox::AGENT_USER.to_string(),
     };
+    crate::failpoint::hit("episode.before_container_start");
     let sandbox = match shared.docker.start(&spec).await {
         Ok(s) => Arc::new(s),
         Err(e) => return Ending::infra(format!("container start: {e}")),
     };
     let mut guard = ContainerGuard(Some(sandbox.clone()), shared.cleanup.clone());
+    crate::failpoint::hit("episode.after_container_start");
     let solution = if cell.model == "oracle" {
         match instance.solution() {
             Ok(s) => Some(s),
@@ -298,6 +326,7 @@ async fn attempt_body(
             summaries,
         };
     }
+    crate::failpoint::hit("episode.before_verification");
     let patch = match verify::freeze_workspace(&sandbox).await {
         Ok(p) => p,
         Err(e) => {
@@ -332,6 +361,7 @@ async fn attempt_body(
             patch: Some(patch.clone()),
             started_at: verification.started_at,
         }));
+    crate::failpoint::hit("episode.after_verification");
     guard.0 = None;
     if let Err(e) = sandbox.remove().await {
         tracing::warn!(container = sandbox.container_id(), error = %e, "cannot remove container");

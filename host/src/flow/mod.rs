@@ -1,8 +1,10 @@
 //! The scheduler: turns a run specification into the episode matrix (task instance ×
 //! scaffold × model × sample), skips episodes already finalised in the run file (resume),
 //! runs the rest concurrently on tokio under a concurrency cap, shows progress, stops
-//! cleanly on Ctrl-C, and prints the summary. Data flows one way from here: flow -> plugin
-//! <-> (sandbox, llm) -> store. It must never write rows except through the store's writer.
+//! cleanly on Ctrl-C (a second Ctrl-C exits at once), and prints the summary. At start it
+//! removes the containers of synth processes that died (a killed earlier run). Data flows
+//! one way from here: flow -> plugin <-> (sandbox, llm) -> store. It must never write rows
+//! except through the store's writer.
 
 mod episode;
 mod images;
@@ -132,11 +134,16 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
     for p in &spec.scaffolds {
         scaffolds.push(Arc::new(ScaffoldPlugin::load(&engine, p).await?));
     }
+    for s in &scaffolds {
+        crate::plugin::check_config(&s.info.name, &s.info.config_schema, &spec.scaffold_config)
+            .map_err(|e| anyhow::anyhow!("--scaffold-config: {e}"))?;
+    }
     let mut scorers = Vec::new();
     for p in &spec.scorers {
         scorers.push(ScorerPlugin::load(&engine, p).await?);
     }
     let docker = Engine::connect().await?;
+    collect_orphans(&docker).await;
     let (store, writer) = Store::open(&spec.db).await?;
     let done = store.done_keys().await?;
 
@@ -195,6 +202,7 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
             "instances": instances.len(),
         }),
     }));
+    crate::failpoint::hit("flow.after_run_row");
 
     let mut summary = RunSummary {
         planned: cells.len(),
@@ -222,9 +230,19 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
     let signal_task = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!(
-                "\ninterrupted: cancelling running episodes and removing their containers..."
+                "\ninterrupted: cancelling running episodes and removing their containers \
+                 (press Ctrl-C again to exit at once)..."
             );
             ctrl_c.cancel();
+        }
+        // A second Ctrl-C exits at once: committed rows are safe, the running attempts stay
+        // unfinalised (the next run retries them) and their containers are orphans.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "interrupted twice: exiting now; `synth gc` (or the next `synth run`) removes \
+                 the containers left behind"
+            );
+            std::process::exit(130);
         }
     });
 
@@ -282,12 +300,25 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
     signal_task.abort();
     shared.cleanup.close();
     shared.cleanup.wait().await;
+    // A cancellation can cut a container's creation short after the engine made it: sweep
+    // whatever of ours is left, so a finished or interrupted run leaves no container.
+    match shared.docker.remove_own().await {
+        Ok(removed) if !removed.is_empty() => {
+            tracing::info!(
+                count = removed.len(),
+                "removed containers left by cancelled episodes"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot sweep this run's containers"),
+    }
     summary.finish(started.elapsed());
     writer.send(Event::RunFinished(store::RunFinish {
         run_id,
         finished_at: Utc::now(),
         summary: serde_json::to_value(&summary)?,
     }));
+    crate::failpoint::hit("flow.before_close");
     store.close().await.with_context(|| {
         format!(
             "{}: could not finish writing the run file",
@@ -298,6 +329,28 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
         bail!("run interrupted; re-run the same command to finish the remaining episodes");
     }
     Ok(summary)
+}
+
+/// Removes the containers of synth processes on this machine that are gone (killed,
+/// crashed), as `synth gc` does, so that a re-run after a crash starts clean. Only for a
+/// local engine (a unix socket): on an engine shared by several machines a container's
+/// owner cannot be checked from here, so only an explicit `synth gc` may decide. A failure
+/// is a warning: leftovers never stop a run.
+async fn collect_orphans(docker: &Engine) {
+    let local = std::env::var("DOCKER_HOST")
+        .map(|h| h.is_empty() || h.starts_with("unix://"))
+        .unwrap_or(true);
+    if !local {
+        return;
+    }
+    match docker.gc(false).await {
+        Ok(removed) if !removed.is_empty() => eprintln!(
+            "removed {} container(s) left behind by synth processes that are gone",
+            removed.len()
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot remove containers left behind"),
+    }
 }
 
 fn progress_bar(len: u64, enabled: bool) -> ProgressBar {

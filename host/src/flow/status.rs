@@ -2,10 +2,12 @@
 //! report always maps to the same status.
 //!
 //! Statuses: `completed` (the scaffold returned on its own: submitted or gave up),
-//! `truncated` (a limit stopped it: steps, context, budget, wall time), `plugin_fault`
-//! (the plugin trapped, spent its CPU budget or returned an error of its own),
+//! `truncated` (a limit stopped it: steps, also when the plugin ignored being told, context,
+//! budget, wall time), `plugin_fault` (the plugin trapped, exhausted its stack, hit its
+//! memory or table cap, spent its CPU budget or returned an error of its own),
 //! `infra_error` (the sandbox or the model provider failed under it; retried), and
-//! `cancelled` (the run was interrupted).
+//! `cancelled` (the run was interrupted). The termination starts with a category
+//! (`cpu_budget`, `memory_limit`, `stack_exhausted`, `trap`, `step_limit`, ...) and a colon.
 
 use crate::plugin::{EpisodeTotals, Exit, Failure};
 pub use crate::store::Status;
@@ -28,16 +30,16 @@ pub fn classify(
             };
             (status, termination)
         }
-        Err(Failure::WallTime(d)) => (Status::Truncated, format!("time_limit: {}s", d.as_secs())),
-        Err(Failure::CpuBudget(d)) => (
-            Status::PluginFault,
-            format!(
-                "cpu_budget: the plugin used more than {}s of CPU",
-                d.as_secs()
-            ),
-        ),
-        Err(Failure::Trap(msg)) => (Status::PluginFault, format!("trap: {msg}")),
-        Err(Failure::RunError { kind, message }) => {
+        Err(f @ (Failure::WallTime(_) | Failure::StepLimitIgnored { .. })) => {
+            (Status::Truncated, f.reason())
+        }
+        Err(
+            f @ (Failure::CpuBudget(_)
+            | Failure::Trap(_)
+            | Failure::StackExhausted { .. }
+            | Failure::Limit(_)),
+        ) => (Status::PluginFault, f.reason()),
+        Err(f @ Failure::RunError { kind, .. }) => {
             let infra = match *kind {
                 "llm" => totals.provider_failures > 0,
                 "sandbox" => totals.infrastructure_failures > 0,
@@ -48,7 +50,7 @@ pub fn classify(
             } else {
                 Status::PluginFault
             };
-            (status, format!("{kind}_error: {message}"))
+            (status, f.reason())
         }
     }
 }
@@ -95,5 +97,53 @@ mod tests {
             ..EpisodeTotals::default()
         };
         assert_eq!(classify(&llm, &failing).0, Status::InfraError);
+    }
+
+    #[test]
+    fn every_fault_names_its_cause() {
+        let t = EpisodeTotals::default();
+        let cases = [
+            (
+                Failure::CpuBudget(Duration::from_secs(3)),
+                Status::PluginFault,
+                "cpu_budget: the plugin used more than 3s of CPU",
+            ),
+            (
+                Failure::Limit(crate::plugin::LimitHit::Memory {
+                    cap: 64 << 20,
+                    requested: 65 << 20,
+                }),
+                Status::PluginFault,
+                "memory_limit: the plugin's linear memory reached its cap of 64 MiB (it asked for 65 MiB in all)",
+            ),
+            (
+                Failure::StackExhausted {
+                    at: Some("hostile::dive".into()),
+                },
+                Status::PluginFault,
+                "stack_exhausted: the plugin's call stack ran out (deep or endless recursion) in hostile::dive",
+            ),
+            (
+                Failure::Trap("out of bounds memory access in f".into()),
+                Status::PluginFault,
+                "trap: out of bounds memory access in f",
+            ),
+            (
+                Failure::StepLimitIgnored { max_steps: 5 },
+                Status::Truncated,
+                "step_limit: the plugin kept calling the model after its limit of 5 steps was reached",
+            ),
+            (
+                Failure::WallTime(Duration::from_secs(60)),
+                Status::Truncated,
+                "time_limit: 60s",
+            ),
+        ];
+        for (failure, status, termination) in cases {
+            assert_eq!(
+                classify(&Err(failure), &t),
+                (status, termination.to_string())
+            );
+        }
     }
 }

@@ -8,7 +8,10 @@
 //! (reqwest does not retry; [`super::retry`] does), and never repair tool-call arguments.
 //!
 //! A 200 whose body is not a usable completion is treated as a transient fault: it is
-//! recorded and retried like a 503, within the same retry budget.
+//! recorded and retried like a 503, within the same retry budget. A body cut short (the
+//! connection closes before the announced length) and a request past its timeout are
+//! transient too. Successful bodies are decoded after any fragment of the key was removed,
+//! so a server echoing the key cannot hand it to the plugin or the rows.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -131,7 +134,7 @@ impl AttemptCtx<'_> {
         let sent = rb.send().await;
         let (status, text) = match sent {
             Err(e) => {
-                let f = transport_failure(name, self.provider.timeout, &e);
+                let f = transport_failure(name, self.provider.timeout, &e, false);
                 self.record(info, started_at, t0, None, None, &f.error);
                 return Err(f);
             }
@@ -141,7 +144,7 @@ impl AttemptCtx<'_> {
                     retry::parse_retry_after(resp.headers(), std::time::SystemTime::now());
                 match resp.text().await {
                     Err(e) => {
-                        let f = transport_failure(name, self.provider.timeout, &e);
+                        let f = transport_failure(name, self.provider.timeout, &e, true);
                         self.record(info, started_at, t0, Some(status), None, &f.error);
                         return Err(f);
                     }
@@ -155,8 +158,10 @@ impl AttemptCtx<'_> {
                 }
             }
         };
+        // Decoded from the redacted text: a server that echoes the key into a completion
+        // must not put it in front of the plugin or into `messages` either.
         let stored = self.redactor.redact_secrets(&text);
-        match decode_response(&text, name, self.model_string) {
+        match decode_response(&stored, name, self.model_string) {
             Ok(c) => {
                 let cost = self.price.map(|p| p.cost(&c.usage)).unwrap_or(0.0);
                 let mut records = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
@@ -213,9 +218,15 @@ impl AttemptCtx<'_> {
     }
 }
 
-/// A failure before a status arrived (or while reading the body): timeouts and connection
-/// errors are transient; a request that cannot even be built is permanent.
-fn transport_failure(provider: &str, timeout: Duration, e: &reqwest::Error) -> Failure {
+/// A failure before a status arrived, or while reading the body (`reading_body`: the
+/// connection closed before the announced length, or stalled): timeouts, connection errors
+/// and cut bodies are transient; a request that cannot even be built is permanent.
+fn transport_failure(
+    provider: &str,
+    timeout: Duration,
+    e: &reqwest::Error,
+    reading_body: bool,
+) -> Failure {
     let mut chain = Vec::new();
     let mut src: Option<&dyn std::error::Error> = Some(e);
     while let Some(s) = src {
@@ -232,6 +243,8 @@ fn transport_failure(provider: &str, timeout: Duration, e: &reqwest::Error) -> F
         format!("request timed out after {:.1} s", timeout.as_secs_f64())
     } else if e.is_connect() {
         "could not connect".to_string()
+    } else if reading_body {
+        "the response body was cut short or unreadable".to_string()
     } else {
         "transport error".to_string()
     };

@@ -441,3 +441,202 @@ async fn echoed_key_is_redacted_everywhere() {
     }
     assert!(a.response_body.as_deref().unwrap().contains("[REDACTED]"));
 }
+
+#[tokio::test]
+async fn masked_key_echo_is_redacted() {
+    // OpenAI's own 401 shows the key's first characters and last four around stars.
+    let masked = format!("{}***{}", &KEY[..8], &KEY[KEY.len() - 4..]);
+    let body = format!(
+        r#"{{"error":{{"message":"Incorrect API key provided: {masked}. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+    );
+    let server = TestServer::start(vec![Reply::json(401, body)]).await;
+    let out = call(&server, KeySource::Value(Secret::new(KEY)), SECS, 5).await;
+    let e = out.result.unwrap_err();
+    assert_eq!(out.attempts.len(), 1, "a 401 is never retried");
+    let a = &out.attempts[0];
+    let kept = [
+        e.to_string(),
+        a.error.clone().unwrap_or_default(),
+        a.response_body.clone().unwrap_or_default(),
+    ];
+    for text in &kept {
+        assert!(!text.contains(&masked), "{text}");
+        assert!(!text.contains(&KEY[KEY.len() - 4..]), "suffix in {text}");
+        assert!(!text.contains(&KEY[..8]), "prefix in {text}");
+    }
+    assert!(
+        kept[2].contains("Incorrect API key provided: [REDACTED]."),
+        "{}",
+        kept[2]
+    );
+}
+
+#[tokio::test]
+async fn cut_short_body_is_retried_as_transport_error() {
+    let ok = ok_body("after the cut");
+    let server = TestServer::start(vec![
+        Reply::CutShort {
+            declared: ok.len() + 500,
+            body: ok[..40].to_string(),
+        },
+        Reply::json(200, ok.clone()),
+    ])
+    .await;
+    let out = call(&server, KeySource::None, SECS, 5).await;
+    assert_eq!(out.result.unwrap().message.text(), "after the cut");
+    let a = &out.attempts;
+    assert_eq!(a.len(), 2);
+    assert_eq!((a[0].attempt, a[0].status), (1, Some(200)));
+    let err = a[0].error.as_deref().unwrap();
+    assert!(err.contains("cut short"), "{err}");
+    assert_eq!(a[0].response_body, None);
+    assert_eq!(a[0].usage, None);
+    assert_eq!(
+        (a[1].attempt, a[1].status, a[1].error.as_deref()),
+        (2, Some(200), None)
+    );
+}
+
+#[tokio::test]
+async fn stalled_body_times_out_and_retries() {
+    let server = TestServer::start(vec![
+        Reply::HangAfterHeaders,
+        Reply::json(200, ok_body("ok")),
+    ])
+    .await;
+    let out = call(&server, KeySource::None, Duration::from_millis(300), 5).await;
+    assert!(out.result.is_ok());
+    let a = &out.attempts[0];
+    assert_eq!(a.status, Some(200));
+    assert!(a.error.as_deref().unwrap().contains("timed out"), "{a:?}");
+    assert!(a.latency >= Duration::from_millis(250), "{:?}", a.latency);
+    assert_eq!(out.attempts.len(), 2);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_kept_and_retried() {
+    let no_choices = r#"{"id":"chatcmpl-9","object":"chat.completion","usage":{}}"#;
+    let html = "<html><body>502 Bad Gateway</body></html>";
+    let server = TestServer::start(vec![
+        Reply::json(200, no_choices),
+        Reply::json(200, html),
+        Reply::json(200, r#"{"error":{"message":"upstream overloaded"}}"#),
+        Reply::json(200, ok_body("finally")),
+    ])
+    .await;
+    let out = call(&server, KeySource::None, SECS, 5).await;
+    assert_eq!(out.result.unwrap().message.text(), "finally");
+    let a = &out.attempts;
+    assert_eq!(a.len(), 4);
+    for (i, want) in ["no choices", "not JSON", "upstream overloaded"]
+        .iter()
+        .enumerate()
+    {
+        let err = a[i].error.as_deref().unwrap();
+        assert!(err.contains("unusable body") && err.contains(want), "{err}");
+        assert_eq!(a[i].status, Some(200));
+    }
+    // The raw bodies are kept as received.
+    assert_eq!(a[0].response_body.as_deref(), Some(no_choices));
+    assert_eq!(a[1].response_body.as_deref(), Some(html));
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    for (status, body) in [
+        (400, r#"{"error":{"message":"bad"}}"#),
+        (401, r#"{"error":{"message":"no key"}}"#),
+        (403, "forbidden"),
+        (404, r#"{"error":{"message":"no such model"}}"#),
+        (422, "{}"),
+        (
+            429,
+            r#"{"error":{"message":"You exceeded your current quota","code":"insufficient_quota"}}"#,
+        ),
+    ] {
+        let server = TestServer::start(vec![
+            Reply::with_header(status, "retry-after", "0", body),
+            Reply::json(200, ok_body("never")),
+        ])
+        .await;
+        let out = call(&server, KeySource::None, SECS, 5).await;
+        let e = out.result.unwrap_err();
+        assert!(
+            matches!(&e, LlmError::Provider(m) if m.contains(&format!("HTTP {status}"))),
+            "{status}: {e}"
+        );
+        assert_eq!(out.attempts.len(), 1, "{status}");
+        assert_eq!(server.requests().len(), 1, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn retry_budget_ends_in_a_typed_provider_error() {
+    // Always 429 with a short Retry-After: exactly max_retries + 1 attempts, each wait the
+    // one asked for, then the last error.
+    let server = TestServer::start(vec![Reply::with_header(
+        429,
+        "retry-after",
+        "0.05",
+        r#"{"error":{"message":"rate limited"}}"#,
+    )])
+    .await;
+    let out = call(&server, KeySource::None, SECS, 3).await;
+    let e = out.result.unwrap_err();
+    assert!(
+        matches!(&e, LlmError::Provider(m) if m.contains("HTTP 429") && m.contains("rate limited")),
+        "{e}"
+    );
+    let a = &out.attempts;
+    assert_eq!(a.len(), 4);
+    assert_eq!(server.requests().len(), 4);
+    assert_eq!(a[0].wait_before, Duration::ZERO);
+    for (i, at) in a.iter().enumerate() {
+        assert_eq!(at.attempt as usize, i + 1);
+        assert_eq!(at.status, Some(429));
+        if i > 0 {
+            assert_eq!(at.wait_before, Duration::from_millis(50));
+            let gap = (at.started_at - a[i - 1].started_at).to_std().unwrap();
+            assert!(gap >= Duration::from_millis(50), "{gap:?}");
+        }
+    }
+
+    // Always 503 without Retry-After: jittered waits under the exponential ceiling.
+    let server = TestServer::start(vec![Reply::json(503, "{}")]).await;
+    let out = call(&server, KeySource::None, SECS, 4).await;
+    assert!(matches!(out.result, Err(LlmError::Provider(ref m)) if m.contains("HTTP 503")));
+    assert_eq!(out.attempts.len(), 5);
+    for (i, at) in out.attempts.iter().enumerate().skip(1) {
+        // base 10 ms doubling, capped at 50 ms (see `provider`).
+        let ceiling = Duration::from_millis((10u64 << (i - 1)).min(50));
+        assert!(
+            at.wait_before <= ceiling,
+            "attempt {}: {:?}",
+            i + 1,
+            at.wait_before
+        );
+    }
+}
+
+#[tokio::test]
+async fn key_echoed_in_a_completion_reaches_neither_the_answer_nor_the_row() {
+    let masked = format!("{}***{}", &KEY[..8], &KEY[KEY.len() - 4..]);
+    let server = TestServer::start(vec![Reply::json(
+        200,
+        ok_body(&format!("your header: {{AUTH}}; your key: {masked}")),
+    )])
+    .await;
+    let out = call(&server, KeySource::Value(Secret::new(KEY)), SECS, 5).await;
+    let c = out.result.unwrap();
+    let kept = [
+        c.message.text(),
+        out.attempts[0].response_body.clone().unwrap_or_default(),
+    ];
+    for text in &kept {
+        assert!(text.contains("your header: Bearer [REDACTED]"), "{text}");
+        assert!(!text.contains(&KEY[KEY.len() - 4..]), "{text}");
+        for w in KEY.as_bytes().windows(8) {
+            assert!(!text.contains(std::str::from_utf8(w).unwrap()), "{text}");
+        }
+    }
+}

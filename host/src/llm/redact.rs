@@ -1,9 +1,11 @@
 //! Key hygiene: the [`Secret`] wrapper (whose `Debug` never shows the value) and the
 //! [`Redactor`] that scrubs texts before they are stored, logged or put in an error.
 //!
-//! It removes anything shaped like a key (`sk-…`, `Bearer <token>`) and the literal values
-//! of the known secrets, including any fragment of 8 or more characters of them. It must
-//! never print, log or return a secret itself.
+//! It removes anything shaped like a key (`sk-…`, `Bearer <token>`, masked echoes such as
+//! `sk-abc***xyz`) and the literal values of the known secrets, including any fragment of 8 or
+//! more characters of them and any masked echo of them (a prefix or a suffix of 4 or more
+//! characters next to `***`, as OpenAI's `Incorrect API key provided` message shows a key).
+//! It must never print, log or return a secret itself.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -13,6 +15,13 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// Shortest fragment of a known secret that is removed when it appears in a text.
 pub const MIN_FRAGMENT: usize = 8;
+
+/// Shortest prefix or suffix of a known secret that is removed when it stands next to a
+/// mask (`***`): providers echo a key as its first and last few characters around stars.
+pub const MIN_MASKED_PART: usize = 4;
+
+/// A run of this many `*` marks a masked key.
+const MASK: usize = 3;
 
 /// An API key or similar. `Debug` prints `Secret([REDACTED])`; there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,11 +48,18 @@ impl fmt::Debug for Secret {
 pub struct Redactor {
     /// All `MIN_FRAGMENT`-byte windows of every known secret.
     windows: HashSet<Vec<u8>>,
+    /// The known secrets of at least `MIN_MASKED_PART` bytes, for masked echoes.
+    secrets: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Redactor({} windows)", self.windows.len())
+        write!(
+            f,
+            "Redactor({} secrets, {} windows)",
+            self.secrets.len(),
+            self.windows.len()
+        )
     }
 }
 
@@ -52,12 +68,19 @@ impl Redactor {
     /// removed by the pattern rules).
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Redactor {
         let mut windows = HashSet::new();
+        let mut known = Vec::new();
         for s in secrets {
             for w in s.0.as_bytes().windows(MIN_FRAGMENT) {
                 windows.insert(w.to_vec());
             }
+            if s.0.len() >= MIN_MASKED_PART {
+                known.push(s.0.as_bytes().to_vec());
+            }
         }
-        Redactor { windows }
+        Redactor {
+            windows,
+            secrets: known,
+        }
     }
 
     /// Removes known-secret fragments and key-shaped tokens (`sk-…`, `Bearer …`). Used for
@@ -66,10 +89,11 @@ impl Redactor {
         redact_patterns(&self.redact_secrets(text))
     }
 
-    /// Removes only fragments of the known secrets (≥ `MIN_FRAGMENT` bytes). Used for
-    /// successful response bodies, whose model text may legitimately contain `sk-` examples.
+    /// Removes only fragments of the known secrets (≥ `MIN_FRAGMENT` bytes) and their
+    /// masked echoes. Used for successful response bodies and request bodies, whose text may
+    /// legitimately contain `sk-` examples.
     pub fn redact_secrets(&self, text: &str) -> String {
-        if self.windows.is_empty() || text.len() < MIN_FRAGMENT {
+        if self.secrets.is_empty() || text.len() < MIN_MASKED_PART {
             return text.to_string();
         }
         let bytes = text.as_bytes();
@@ -80,6 +104,12 @@ impl Redactor {
                 covered[i..i + MIN_FRAGMENT]
                     .iter_mut()
                     .for_each(|c| *c = true);
+                any = true;
+            }
+        }
+        for (start, end) in masked_tokens(bytes) {
+            if self.is_masked_secret(&bytes[start..end]) {
+                covered[start..end].iter_mut().for_each(|c| *c = true);
                 any = true;
             }
         }
@@ -111,21 +141,69 @@ impl Redactor {
             }
             i = end;
         }
-        let mut out = String::with_capacity(text.len());
-        let mut pos = 0;
-        for (start, end) in ranges {
-            out.push_str(&text[pos..start]);
-            out.push_str(REDACTED);
-            pos = end;
-        }
-        out.push_str(&text[pos..]);
-        out
+        replace_ranges(text, &ranges)
+    }
+
+    /// True when `token` (key characters around one or more runs of `*`) starts with a
+    /// prefix or ends with a suffix of a known secret of at least `MIN_MASKED_PART` bytes.
+    fn is_masked_secret(&self, token: &[u8]) -> bool {
+        let head_len = token.iter().take_while(|&&b| b != b'*').count();
+        let tail_len = token.iter().rev().take_while(|&&b| b != b'*').count();
+        let (head, tail) = (&token[..head_len], &token[token.len() - tail_len..]);
+        self.secrets.iter().any(|s| {
+            // The key may follow other key characters (`xsk-abc***`): any suffix of the
+            // head that starts the secret counts, and any prefix of the tail that ends it.
+            (MIN_MASKED_PART..=head.len().min(s.len()))
+                .any(|k| s.starts_with(&head[head.len() - k..]))
+                || (MIN_MASKED_PART..=tail.len().min(s.len())).any(|k| s.ends_with(&tail[..k]))
+        })
     }
 }
 
-/// Removes key-shaped tokens: `sk-` followed by 8 or more key characters, and the token
+/// `text` with each of the (sorted, disjoint, on character boundaries) byte `ranges`
+/// replaced by [`REDACTED`].
+fn replace_ranges(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for &(start, end) in ranges {
+        out.push_str(&text[pos..start]);
+        out.push_str(REDACTED);
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Byte ranges of masked tokens: maximal runs of key characters and `*` that hold a run of
+/// at least `MASK` stars and at least two key characters. They start and end at ASCII
+/// bytes, so on character boundaries.
+fn masked_tokens(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_masked_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let end = scan_token(bytes, i, is_masked_byte);
+        let token = &bytes[start..end];
+        if token.windows(MASK).any(|w| w.iter().all(|&b| b == b'*'))
+            && token.iter().filter(|&&b| b != b'*').count() >= 2
+        {
+            out.push((start, end));
+        }
+        i = end;
+    }
+    out
+}
+
+/// Removes key-shaped tokens: `sk-` followed by 8 or more key characters, any masked
+/// token (key characters around `***`, e.g. `sk-abc***xyz`, `abcd****wxyz`), and the token
 /// after `Bearer ` (any case).
 pub fn redact_patterns(text: &str) -> String {
+    let unmasked = replace_ranges(text, &masked_tokens(text.as_bytes()));
+    let text = unmasked.as_str();
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -178,6 +256,10 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
+fn is_masked_byte(b: u8) -> bool {
+    is_key_byte(b) || b == b'*'
+}
+
 fn is_bearer_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
 }
@@ -226,6 +308,41 @@ mod tests {
         assert!(!out.contains("Z-alpha-0123"), "{out}");
         assert!(out.contains("short: alpha ok"), "{out}");
         assert!(out.starts_with("key=[REDACTED];"), "{out}");
+    }
+
+    #[test]
+    fn masked_echoes_are_removed() {
+        // OpenAI's 401 shows the first and last characters of the key around stars.
+        let key = "sk-synthSECRET-0123456789abcdefQzXj";
+        let r = Redactor::new([&Secret::new(key)]);
+        for echo in [
+            "Incorrect API key provided: sk-synt***QzXj.",
+            "Incorrect API key provided: sk-synthS**************************QzXj. See docs.",
+            "key ***QzXj ends it",
+            "key sk-s***** starts it",
+            "prefixed xyzsk-synth*** too",
+        ] {
+            let out = r.redact_secrets(echo);
+            assert!(
+                !out.contains("QzXj") && !out.contains("sk-s"),
+                "{echo} -> {out}"
+            );
+            assert!(out.contains(REDACTED), "{out}");
+            assert!(!r.redact(echo).contains("QzXj"), "{echo}");
+        }
+        // Stars next to text that is no part of the key stay (model output may use them).
+        assert_eq!(r.redact_secrets("a ***bold*** b"), "a ***bold*** b");
+        assert_eq!(r.redact_secrets("2**3 = 8"), "2**3 = 8");
+        // The generic rule (error texts) removes any masked token, known or not.
+        assert_eq!(
+            redact_patterns("bad key: sk-abc***xyz. Also AbCd****wXyZ!"),
+            "bad key: [REDACTED]. Also [REDACTED]!"
+        );
+        assert_eq!(
+            redact_patterns("Authorization: Bearer abc***xyz"),
+            "Authorization: Bearer [REDACTED]"
+        );
+        assert_eq!(redact_patterns("*** heading ***"), "*** heading ***");
     }
 
     #[test]

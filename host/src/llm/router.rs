@@ -144,12 +144,16 @@ pub struct ProviderConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetryConfig {
+    /// Retries after the first attempt (attempts = `max_retries + 1`); default 5.
     #[serde(default)]
     pub max_retries: Option<u32>,
+    /// Ceiling of the first backoff (full jitter below it), doubling per retry; default 1000.
     #[serde(default)]
     pub base_delay_ms: Option<u64>,
+    /// Largest backoff ceiling; default 60.
     #[serde(default)]
     pub max_delay_secs: Option<f64>,
+    /// Largest Retry-After honoured (longer ones are cut to it); default 120.
     #[serde(default)]
     pub max_retry_after_secs: Option<f64>,
 }
@@ -168,6 +172,11 @@ pub struct RouterConfig {
     pub retry: RetryConfig,
     #[serde(default)]
     pub connect_timeout_secs: Option<f64>,
+    /// Whole-request timeout (connect, headers and body) of every HTTP provider that sets
+    /// no `timeout_secs` of its own; [`DEFAULT_TIMEOUT`] when absent. A timed-out attempt
+    /// is retried like a 503.
+    #[serde(default)]
+    pub request_timeout_secs: Option<f64>,
     /// The file this was read from, for error messages.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -186,16 +195,22 @@ impl RouterConfig {
     /// Parses TOML `text`; `origin` names it in errors (`origin:line:column: message`).
     pub fn parse(text: &str, origin: &str) -> Result<Self, LlmError> {
         toml::from_str::<RouterConfig>(text).map_err(|e| {
+            let mut key = String::new();
             let at = e
                 .span()
                 .map(|s| {
                     let before = &text[..s.start.min(text.len())];
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
                     let line = before.matches('\n').count() + 1;
-                    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    let col = before.len() - line_start + 1;
+                    // A bad value: name its key (`key = value`, the span on the value).
+                    if let Some((k, _)) = before[line_start..].split_once('=') {
+                        key = format!("`{}`: ", k.trim());
+                    }
                     format!(":{line}:{col}")
                 })
                 .unwrap_or_default();
-            LlmError::Config(format!("{origin}{at}: {}", one_line(e.message())))
+            LlmError::Config(format!("{origin}{at}: {key}{}", one_line(e.message())))
         })
     }
 
@@ -247,6 +262,10 @@ impl Router {
             .build()
             .map_err(|e| LlmError::Config(format!("cannot build the HTTP client: {e}")))?;
 
+        let default_timeout = match config.request_timeout_secs {
+            Some(s) => secs("request_timeout_secs", s, &origin)?,
+            None => DEFAULT_TIMEOUT,
+        };
         let r = &config.retry;
         let mut base_policy = RetryPolicy::default();
         if let Some(n) = r.max_retries {
@@ -274,7 +293,7 @@ impl Router {
                     .clone()
                     .unwrap_or_else(|| OPENAI_DEFAULT_BASE_URL.into()),
                 key: KeySource::Env("OPENAI_API_KEY".into()),
-                timeout: DEFAULT_TIMEOUT,
+                timeout: default_timeout,
                 policy: base_policy,
             },
         );
@@ -312,7 +331,7 @@ impl Router {
             }
             let timeout = match p.timeout_secs {
                 Some(s) => secs(&format!("providers.{name}.timeout_secs"), s, &origin)?,
-                None => DEFAULT_TIMEOUT,
+                None => default_timeout,
             };
             let ProviderKind::OpenAi = p.kind;
             providers.insert(

@@ -250,3 +250,73 @@ fn complete_future_is_send() {
     let fut = router.complete("nop", &c, &r);
     assert_send(&fut);
 }
+
+#[test]
+fn retry_and_timeout_figures_come_from_the_config() {
+    let text = r#"
+request_timeout_secs = 2.5
+
+[retry]
+max_retries = 3
+base_delay_ms = 20
+max_delay_secs = 0.5
+max_retry_after_secs = 4
+
+[providers.slow]
+kind = "openai"
+base_url = "http://127.0.0.1:9/v1"
+timeout_secs = 30
+max_retries = 1
+"#;
+    let router = Router::new(RouterConfig::parse(text, "r.toml").unwrap()).unwrap();
+    let openai = &router.providers["openai"];
+    assert_eq!(openai.timeout, Duration::from_millis(2500));
+    assert_eq!(
+        openai.policy,
+        RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(4),
+        }
+    );
+    let slow = &router.providers["slow"];
+    assert_eq!(slow.timeout, Duration::from_secs(30));
+    assert_eq!(slow.policy.max_retries, 1);
+    assert_eq!(slow.policy.base_delay, Duration::from_millis(20));
+
+    // Defaults without a config.
+    let router = Router::new(RouterConfig::default()).unwrap();
+    assert_eq!(router.providers["openai"].timeout, DEFAULT_TIMEOUT);
+    assert_eq!(router.providers["openai"].policy, RetryPolicy::default());
+
+    // Wrong values name the file and the key, in one line.
+    for (bad, want) in [
+        (
+            "request_timeout_secs = 0\n",
+            "request_timeout_secs must be a positive number",
+        ),
+        (
+            "request_timeout_secs = -3\n",
+            "request_timeout_secs must be a positive number",
+        ),
+        (
+            "[retry]\nmax_delay_secs = 0\n",
+            "retry.max_delay_secs must be a positive number",
+        ),
+    ] {
+        let e = Router::new(RouterConfig::parse(bad, "r.toml").unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{bad}: {e}");
+    }
+    let e = RouterConfig::parse("request_timeout_secs = \"fast\"\n", "r.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(": r.toml:1:") && !e.contains('\n'), "{e}");
+    assert!(e.contains("`request_timeout_secs`: invalid type"), "{e}");
+    let e = RouterConfig::parse("[retry]\nmax_retries = -1\n", "r.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(": r.toml:2:"), "{e}");
+}

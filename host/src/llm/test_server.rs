@@ -22,6 +22,11 @@ pub enum Reply {
     },
     /// Never answer (until the connection is dropped).
     Hang,
+    /// Status line and headers announcing `declared` body bytes, then only `body`, then
+    /// the connection is closed.
+    CutShort { declared: usize, body: String },
+    /// Status line and headers announcing a body, then nothing until the client leaves.
+    HangAfterHeaders,
 }
 
 impl Reply {
@@ -142,9 +147,20 @@ async fn serve(
         .cloned()
         .unwrap_or(Reply::Hang);
     match reply {
-        Reply::Hang => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            Ok(())
+        Reply::Hang => wait_for_close(stream).await,
+        Reply::HangAfterHeaders => {
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+            stream.write_all(head.as_bytes()).await?;
+            wait_for_close(stream).await
+        }
+        Reply::CutShort { declared, body } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\nconnection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(body.as_bytes()).await?;
+            stream.shutdown().await
         }
         Reply::Respond {
             status,
@@ -164,6 +180,19 @@ async fn serve(
             stream.write_all(out.as_bytes()).await?;
             stream.shutdown().await
         }
+    }
+}
+
+/// Holds the connection open until the client closes it (or an hour passes).
+async fn wait_for_close(mut stream: TcpStream) -> std::io::Result<()> {
+    let mut sink = [0u8; 1024];
+    let read_to_end = async {
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    match tokio::time::timeout(Duration::from_secs(3600), read_to_end).await {
+        Ok(r) => r,
+        Err(_) => Ok(()),
     }
 }
 

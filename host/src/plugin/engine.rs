@@ -20,6 +20,11 @@ use super::version::{self, ContractUse};
 /// measured in ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Stack a guest may use before it traps with "call stack exhausted".
+pub const MAX_WASM_STACK: usize = 2 << 20;
+/// Stack guaranteed to host code called from a guest at its stack limit.
+pub const HOST_STACK_ROOM: usize = 6 << 20;
+
 /// The shared engine plus its epoch ticker. Cheap to clone.
 #[derive(Clone)]
 pub struct PluginEngine {
@@ -71,7 +76,13 @@ impl PluginEngine {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
-        config.max_wasm_stack(2 << 20);
+        config.max_wasm_stack(MAX_WASM_STACK);
+        // Host code (import implementations, the epoch callback, the limiter) runs on the
+        // same fiber stack as the guest: only `async_stack_size - max_wasm_stack` is left
+        // for it when a guest has recursed to its limit. With the two equal (as they were),
+        // a guest that recursed deep and then called an import overflowed the fiber stack
+        // and aborted the whole process. Untouched stack pages cost no memory.
+        config.async_stack_size(MAX_WASM_STACK + HOST_STACK_ROOM);
         let engine = Engine::new(&config).map_err(|e| PluginError::Engine(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let ticker_engine = engine.weak();

@@ -2,16 +2,20 @@
 //! `trajectory` (and WASI through an empty context). Each call is checked against the
 //! episode's budgets, forwarded to the sandbox or the router, and recorded as it passes.
 //! A store built for `describe` carries no services: every import then fails cleanly.
+//! It also bounds what a plugin can push through them: request size, model calls past the
+//! step limit, log lines and notes per episode; and it tells the epoch callback which
+//! ticks were spent waiting on the host, not computing.
 //! This module must never hand a plugin anything the contract does not name.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::convert;
+use super::engine::EPOCH_TICK;
+use super::limits::{EpisodeLimiter, MAX_TABLE_ELEMENTS};
 use super::record::{ActionRecord, Recorder};
 use super::v0_1_0::scaffold::synth::plugin::{
     llm as wllm, log as wlog, sandbox as wsb, trajectory as wtraj, types as wt,
@@ -23,7 +27,7 @@ use crate::sandbox::{self, Sandbox};
 /// Budgets of one scaffold run.
 #[derive(Debug, Clone)]
 pub struct RunLimits {
-    /// Linear memory cap per memory, in bytes.
+    /// Linear memory cap, in bytes, summed over all of the component's memories.
     pub memory_bytes: usize,
     /// Guest CPU time (epoch ticks while guest code runs).
     pub cpu_budget: Duration,
@@ -81,19 +85,54 @@ pub struct EpisodeServices {
     pub recorder: Recorder,
 }
 
+/// Bytes of messages and tool specs one model request may carry. A larger request is
+/// refused before it reaches a provider (or the recorder), with an error the plugin sees.
+pub const MAX_REQUEST_BYTES: usize = 16 << 20;
+
+/// Bytes of trajectory notes recorded per episode (each note is also capped at
+/// [`MAX_NOTE_BYTES`]); later notes are counted and dropped.
+pub const MAX_NOTES_BYTES: usize = 16 << 20;
+/// Bytes kept of one trajectory note.
+pub const MAX_NOTE_BYTES: usize = 1 << 20;
+
+/// Model calls of a purpose other than `agent` (which count as steps) allowed per episode:
+/// this many per allowed step, plus [`EXTRA_OTHER_CALLS`].
+pub const OTHER_CALLS_PER_STEP: u32 = 2;
+pub const EXTRA_OTHER_CALLS: u32 = 8;
+
+/// Why the host ended a run that was not trapping or out of budget on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostEnd {
+    /// The plugin kept calling the model after it had been told its step limit was reached.
+    StepLimitIgnored { max_steps: u32 },
+}
+
 /// The data of one plugin store.
 pub struct EpisodeState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limiter: EpisodeLimiter,
     pub(crate) output: GuestOutput,
     pub(crate) services: Option<EpisodeServices>,
+    /// Epoch ticks counted as guest CPU time.
     pub(crate) cpu_ticks: u64,
+    /// Epoch ticks not counted because the guest was waiting on a slow host call.
+    pub(crate) waited_ticks: u64,
     pub(crate) cpu_budget_hit: bool,
+    pub(crate) cpu_budget: Duration,
+    /// Set by a host call that took at least one epoch tick: the next epoch callback is
+    /// the one that call caused, and it does not count as guest CPU time.
+    pub(crate) waited_on_host: bool,
+    /// Set when the host decided to end the run; the next epoch callback interrupts it.
+    pub(crate) end: Option<HostEnd>,
     max_steps: u32,
     max_log_lines: u32,
     max_log_line: usize,
     log_lines: u32,
+    other_calls: u32,
+    refused_after_limit: u32,
+    notes_bytes: usize,
+    dropped_notes: u32,
 }
 
 impl EpisodeState {
@@ -103,31 +142,91 @@ impl EpisodeState {
         limits: &RunLimits,
     ) -> (EpisodeState, GuestOutput) {
         let (wasi, output) = sandboxed_ctx(seed);
-        let store_limits = StoreLimitsBuilder::new()
-            .memory_size(limits.memory_bytes)
-            .memories(16)
-            .tables(64)
-            .table_elements(1 << 20)
-            .instances(64)
-            .trap_on_grow_failure(true)
-            .build();
         (
             EpisodeState {
                 wasi,
                 table: ResourceTable::new(),
-                limits: store_limits,
+                limiter: EpisodeLimiter::new(limits.memory_bytes, MAX_TABLE_ELEMENTS),
                 output: output.clone(),
                 services,
                 cpu_ticks: 0,
+                waited_ticks: 0,
                 cpu_budget_hit: false,
+                cpu_budget: limits.cpu_budget,
+                waited_on_host: false,
+                end: None,
                 max_steps: limits.max_steps,
                 max_log_lines: limits.max_log_lines,
                 max_log_line: limits.max_log_line,
                 log_lines: 0,
+                other_calls: 0,
+                refused_after_limit: 0,
+                notes_bytes: 0,
+                dropped_notes: 0,
             },
             output,
         )
     }
+
+    /// Called when a host call returns: one that took an epoch tick or more leaves the
+    /// tick it caused uncounted.
+    fn host_call_took(&mut self, started: Instant) {
+        if started.elapsed() >= EPOCH_TICK {
+            self.waited_on_host = true;
+        }
+    }
+
+    /// Log lines dropped over the per-episode cap.
+    pub(crate) fn dropped_log_lines(&self) -> u32 {
+        self.log_lines.saturating_sub(self.max_log_lines)
+    }
+
+    /// Notes dropped over the per-episode byte budget.
+    pub(crate) fn dropped_notes(&self) -> u32 {
+        self.dropped_notes
+    }
+}
+
+/// Bytes a request's messages and tools carry (text, arguments, schemas), counted from
+/// the contract's records before anything is converted or sent.
+fn request_bytes(messages: &[wt::Message], tools: &[wt::ToolSpec]) -> usize {
+    let message_bytes: usize = messages
+        .iter()
+        .map(|m| {
+            let content: usize = m
+                .content
+                .iter()
+                .map(|p| match p {
+                    wt::ContentPart::Text(t) => t.len(),
+                    wt::ContentPart::Thinking(t) => {
+                        t.text.len() + t.signature.as_ref().map_or(0, String::len)
+                    }
+                    wt::ContentPart::Opaque(j) => j.len(),
+                })
+                .sum();
+            let calls: usize = m
+                .tool_calls
+                .iter()
+                .map(|c| {
+                    c.id.len()
+                        + c.name.len()
+                        + c.raw_arguments.len()
+                        + match &c.parsed {
+                            Ok(s) | Err(s) => s.len(),
+                        }
+                })
+                .sum();
+            content
+                + calls
+                + m.tool_call_id.as_ref().map_or(0, String::len)
+                + m.name.as_ref().map_or(0, String::len)
+        })
+        .sum();
+    let tool_bytes: usize = tools
+        .iter()
+        .map(|t| t.name.len() + t.description.len() + t.parameters.len())
+        .sum();
+    message_bytes + tool_bytes
 }
 
 impl WasiView for EpisodeState {
@@ -154,6 +253,16 @@ impl wllm::Host for EpisodeState {
         let Some(svc) = self.services.as_mut() else {
             return Err(wllm::LlmError::InvalidRequest(NO_SERVICES.into()));
         };
+        let size = request_bytes(&messages, &tools);
+        if size > MAX_REQUEST_BYTES {
+            let reason = format!(
+                "the request carries {size} bytes of messages and tools, over the host's limit of {} MiB per request",
+                MAX_REQUEST_BYTES >> 20
+            );
+            svc.recorder
+                .note("llm_refused", Some("warn"), reason.clone());
+            return Err(wllm::LlmError::InvalidRequest(reason));
+        }
         let mut request = match build_request(messages, tools, params) {
             Ok(r) => r,
             Err(e) => return Err(wllm::LlmError::InvalidRequest(e)),
@@ -162,22 +271,40 @@ impl wllm::Host for EpisodeState {
         if request.params.purpose == llm::Purpose::Agent {
             if svc.recorder.steps() >= max_steps {
                 svc.recorder.mark_step_limit();
+                // Told once; a plugin that keeps calling is ended by the host.
+                self.refused_after_limit += 1;
+                if self.refused_after_limit > 1 {
+                    self.end
+                        .get_or_insert(HostEnd::StepLimitIgnored { max_steps });
+                }
                 return Err(wllm::LlmError::BudgetExhausted(format!(
                     "step limit of {max_steps} reached"
                 )));
             }
             svc.recorder.begin_step();
+        } else {
+            let allowed = max_steps
+                .saturating_mul(OTHER_CALLS_PER_STEP)
+                .saturating_add(EXTRA_OTHER_CALLS);
+            if self.other_calls >= allowed {
+                return Err(wllm::LlmError::BudgetExhausted(format!(
+                    "limit of {allowed} non-agent model calls per episode reached"
+                )));
+            }
+            self.other_calls += 1;
         }
         if let Some(role) = &request.params.model_role {
             return Err(wllm::LlmError::InvalidRequest(format!(
                 "model role `{role}` is not mapped to a model in this run"
             )));
         }
+        let started = Instant::now();
         let outcome = svc
             .router
             .complete(&svc.model, &svc.llm_context, &request)
             .await;
         let call_id = svc.recorder.llm_call(&svc.model, &request, &outcome);
+        self.host_call_took(started);
         match outcome.result {
             Ok(c) => Ok(wllm::Completion {
                 message: convert::message_out(&c.message),
@@ -225,6 +352,7 @@ macro_rules! sandbox_op {
         let elapsed = started.elapsed();
         svc.recorder
             .action(ActionRecord::from_result($op, $target, &result, elapsed));
+        $self.host_call_took(started);
         match result {
             Ok(v) => Ok($ok(v)),
             Err(e) => Err(convert::sandbox_error_out(&e)),
@@ -359,7 +487,7 @@ pub(crate) fn cap_text(text: &str, max: usize) -> String {
 
 impl wlog::Host for EpisodeState {
     async fn log(&mut self, level: wlog::Level, message: String) {
-        self.log_lines += 1;
+        self.log_lines = self.log_lines.saturating_add(1);
         if self.log_lines > self.max_log_lines {
             if let Some(svc) = self.services.as_mut() {
                 svc.recorder.count_dropped_log();
@@ -387,7 +515,57 @@ impl wtraj::Host for EpisodeState {
             return;
         };
         let kind = cap_text(&kind, 64);
-        let data = cap_text(&data, 1 << 20);
+        let data = cap_text(&data, MAX_NOTE_BYTES);
+        if self.notes_bytes + data.len() > MAX_NOTES_BYTES {
+            self.dropped_notes += 1;
+            return;
+        }
+        self.notes_bytes += data.len();
         svc.recorder.note(&kind, None, data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_message(text: &str) -> wt::Message {
+        wt::Message {
+            role: wt::Role::User,
+            content: vec![wt::ContentPart::Text(text.into())],
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn request_bytes_count_every_text_a_request_carries() {
+        let mut m = text_message("hello");
+        m.tool_calls.push(wt::ToolCall {
+            id: "c1".into(),
+            name: "bash".into(),
+            raw_arguments: "{\"command\":\"ls\"}".into(),
+            parsed: Ok("{\"command\":\"ls\"}".into()),
+        });
+        m.name = Some("me".into());
+        let tool = wt::ToolSpec {
+            name: "bash".into(),
+            description: "run".into(),
+            parameters: "{}".into(),
+            role: wt::ToolRole::Other,
+        };
+        assert_eq!(
+            request_bytes(&[m], &[tool]),
+            5 + 2 + 4 + 16 + 16 + 2 + 4 + 3 + 2
+        );
+        let huge = text_message(&"h".repeat(MAX_REQUEST_BYTES + 1));
+        assert!(request_bytes(&[huge], &[]) > MAX_REQUEST_BYTES);
+    }
+
+    #[test]
+    fn cap_text_cuts_on_a_character_boundary() {
+        assert_eq!(cap_text("abc", 5), "abc");
+        assert_eq!(cap_text("aé", 2), "a[... 2 bytes cut]");
     }
 }

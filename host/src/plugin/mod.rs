@@ -7,9 +7,12 @@
 //! It must never give a plugin a capability beyond the contract's imports, never let an
 //! API key reach a plugin, and never decide an episode's verification (that is `flow`'s).
 
+mod config_check;
 mod convert;
 mod engine;
 mod episode;
+mod fault;
+mod limits;
 mod record;
 mod scaffold;
 mod scorer;
@@ -17,8 +20,10 @@ mod v0_1_0;
 mod version;
 mod wasi;
 
+pub use config_check::check_config;
 pub use engine::{EPOCH_TICK, LoadedComponent, PluginEngine, check_format, default_cache_dir};
-pub use episode::{EpisodeServices, RunLimits, SamplingDefaults};
+pub use episode::{EpisodeServices, MAX_REQUEST_BYTES, RunLimits, SamplingDefaults};
+pub use limits::{LimitHit, MAX_TABLE_ELEMENTS};
 pub use record::{EpisodeTotals, Recorder, StepSummary};
 pub use scaffold::{Exit, Failure, PluginInfo, RunReport, ScaffoldPlugin, TaskInput};
 pub use scorer::{EpisodeForScoring, Score, ScorerInfo, ScorerPlugin, VerificationForScoring};

@@ -308,6 +308,7 @@ impl Recorder {
                 step_index,
                 message_hashes,
             }));
+        crate::failpoint::hit("record.between_step_rows");
         let (response_hash, finish_reason) = match &outcome.result {
             Ok(c) => (
                 Some(self.send_message(&c.message)),
@@ -410,6 +411,7 @@ impl Recorder {
             duration_ms: a.duration.as_millis() as u64,
             started_at: a.started_at,
         }));
+        crate::failpoint::hit("record.after_action");
     }
 
     /// Records a note (a plugin log line, a trajectory note, captured stderr).

@@ -1,8 +1,10 @@
 //! A scaffold component ready to run episodes: loaded, version-checked, pre-linked once
-//! (`InstancePre`), described once. Each episode gets a fresh `Store` with a memory cap, an
-//! epoch deadline that yields to tokio every tick and ends a guest that spends its CPU
-//! budget, and a wall-clock budget. A trap or budget ends this episode only; the store is
-//! dropped afterwards, never reused.
+//! (`InstancePre`), described once. Each episode gets a fresh `Store` with memory and table
+//! caps, an epoch deadline that yields to tokio every tick and ends a guest that spends its
+//! CPU budget, and a wall-clock budget. CPU time is counted in epoch ticks while the guest
+//! computes: the tick a slow host call (a command, a model call) caused is not the guest's.
+//! A trap or budget ends this episode only, with a reason naming it; the store is dropped
+//! afterwards, never reused.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -11,7 +13,9 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Store, UpdateDeadline};
 
 use super::engine::{EPOCH_TICK, LoadedComponent, PluginEngine};
-use super::episode::{EpisodeServices, EpisodeState, RunLimits};
+use super::episode::{EpisodeServices, EpisodeState, HostEnd, RunLimits, cap_text};
+use super::fault::{TrapKind, classify_trap};
+use super::limits::LimitHit;
 use super::v0_1_0::scaffold::synth::plugin::types as wt;
 use super::v0_1_0::scaffold::{Scaffold, ScaffoldPre};
 use super::version::WorldKind;
@@ -52,12 +56,59 @@ pub struct TaskInput {
 pub enum Failure {
     /// `run` returned its error variant.
     RunError { kind: &'static str, message: String },
-    /// The guest trapped (panic, unreachable, out of bounds, stack exhausted, memory cap).
+    /// The guest trapped (panic, unreachable, out of bounds, ...): what and where.
     Trap(String),
+    /// The guest's call stack ran out (deep or endless recursion): where.
+    StackExhausted { at: Option<String> },
+    /// The guest grew its memory or tables past the store's cap.
+    Limit(LimitHit),
     /// The guest spent more CPU time than its budget.
     CpuBudget(Duration),
+    /// The guest kept calling the model after it was told its step limit was reached.
+    StepLimitIgnored { max_steps: u32 },
     /// The episode's wall-clock budget ran out.
     WallTime(Duration),
+}
+
+impl Failure {
+    /// The termination reason: a category (the text before the first `:`), then details.
+    pub fn reason(&self) -> String {
+        match self {
+            Failure::RunError { kind, message } => format!("{kind}_error: {message}"),
+            Failure::Trap(what) => format!("trap: {what}"),
+            Failure::StackExhausted { at } => format!(
+                "stack_exhausted: the plugin's call stack ran out (deep or endless recursion){}",
+                at.as_ref().map(|f| format!(" in {f}")).unwrap_or_default()
+            ),
+            Failure::Limit(hit) => hit.reason(),
+            Failure::CpuBudget(d) => format!(
+                "cpu_budget: the plugin used more than {}s of CPU",
+                d.as_secs_f64()
+            ),
+            Failure::WallTime(d) => format!("time_limit: {}s", d.as_secs_f64()),
+            Failure::StepLimitIgnored { max_steps } => format!(
+                "step_limit: the plugin kept calling the model after its limit of {max_steps} steps was reached"
+            ),
+        }
+    }
+}
+
+/// Why a guest call failed, once the wall budget is ruled out: the host's own decisions
+/// (CPU budget, an ended run, a cap) come first, since each surfaces as a trap.
+fn failure_of(e: &wasmtime::Error, state: &EpisodeState) -> Failure {
+    if state.cpu_budget_hit {
+        return Failure::CpuBudget(state.cpu_budget);
+    }
+    if let Some(HostEnd::StepLimitIgnored { max_steps }) = state.end {
+        return Failure::StepLimitIgnored { max_steps };
+    }
+    if let Some(hit) = state.limiter.hit() {
+        return Failure::Limit(hit);
+    }
+    match classify_trap(e) {
+        TrapKind::StackExhausted { at } => Failure::StackExhausted { at },
+        other => Failure::Trap(other.describe()),
+    }
 }
 
 /// The exit a scaffold reported.
@@ -91,6 +142,8 @@ pub struct RunReport {
     pub stdout: String,
     /// Guest CPU time, measured in epoch ticks.
     pub cpu_time: Duration,
+    /// Time the guest waited on slow host calls, in the epoch ticks left uncounted.
+    pub waited_time: Duration,
     pub wall_time: Duration,
     /// Services handed back (the recorder holds the episode's totals).
     pub services: EpisodeServices,
@@ -151,11 +204,20 @@ impl ScaffoldPlugin {
 
     fn new_store(&self, state: EpisodeState, cpu_budget: Duration) -> Store<EpisodeState> {
         let mut store = Store::new(self.engine.engine(), state);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| &mut s.limiter);
         let budget_ticks = (cpu_budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |mut ctx| {
             let state = ctx.data_mut();
+            if state.end.is_some() {
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            // The first check after a slow host call: the epoch moved while the guest
+            // waited, not while it computed.
+            if std::mem::take(&mut state.waited_on_host) {
+                state.waited_ticks += 1;
+                return Ok(UpdateDeadline::Yield(1));
+            }
             state.cpu_ticks += 1;
             if state.cpu_ticks > budget_ticks {
                 state.cpu_budget_hit = true;
@@ -181,14 +243,13 @@ impl ScaffoldPlugin {
             .await
             .map_err(|_| PluginError::at(&path, "describe did not return within its time budget"))?
             .map_err(|e| {
-                let stderr = store.data().output.stderr.text();
+                let state = store.data();
+                let stderr = state.output.stderr.text();
+                let why = failure_of(&e, state).reason();
+                tracing::debug!(plugin = %path.display(), error = %error_chain(&e), "describe failed");
                 PluginError::at(
                     &path,
-                    format!(
-                        "describe failed: {}{}",
-                        error_chain(&e),
-                        stderr_suffix(&stderr)
-                    ),
+                    format!("describe failed: {why}{}", stderr_suffix(&stderr)),
                 )
             })?;
         let tools = info
@@ -262,12 +323,18 @@ impl ScaffoldPlugin {
                 .await
         };
         let outcome = tokio::time::timeout(limits.wall_budget, call).await;
-        let cpu_ticks = store.data().cpu_ticks;
-        let cpu_hit = store.data().cpu_budget_hit;
+        let state = store.data();
+        let cpu_ticks = state.cpu_ticks;
+        let waited_ticks = state.waited_ticks;
+        let dropped_logs = state.dropped_log_lines();
+        let dropped_notes = state.dropped_notes();
+        let mut trap_detail = None;
         let result = match outcome {
             Err(_) => Err(Failure::WallTime(limits.wall_budget)),
-            Ok(Err(_)) if cpu_hit => Err(Failure::CpuBudget(limits.cpu_budget)),
-            Ok(Err(e)) => Err(Failure::Trap(error_chain(&e))),
+            Ok(Err(e)) => {
+                trap_detail = Some(cap_text(&format!("{e:?}"), TRAP_DETAIL_CAP));
+                Err(failure_of(&e, state))
+            }
             Ok(Ok(Err(run_error))) => Err(match run_error {
                 wt::RunError::InvalidConfig(m) => Failure::RunError {
                     kind: "invalid_config",
@@ -297,20 +364,58 @@ impl ScaffoldPlugin {
                 outcome.message,
             )),
         };
-        let services = store
+        let mut services = store
             .into_data()
             .services
             .expect("run stores always carry services");
+        let cpu_time = EPOCH_TICK * cpu_ticks as u32;
+        let waited_time = EPOCH_TICK * waited_ticks as u32;
+        let wall_time = started.elapsed();
+        services.recorder.note(
+            "plugin_time",
+            None,
+            serde_json::json!({
+                "cpu_ms": cpu_time.as_millis() as u64,
+                "waited_ms": waited_time.as_millis() as u64,
+                "wall_ms": wall_time.as_millis() as u64,
+            })
+            .to_string(),
+        );
+        if let Some(detail) = trap_detail {
+            // The whole error with its wasm backtrace, for the plugin's author.
+            services.recorder.note("trap", Some("error"), detail);
+        }
+        if dropped_logs > 0 {
+            services.recorder.note(
+                "log_dropped",
+                Some("warn"),
+                format!(
+                    "{dropped_logs} log lines over the cap of {} per episode were dropped",
+                    limits.max_log_lines
+                ),
+            );
+        }
+        if dropped_notes > 0 {
+            services.recorder.note(
+                "notes_dropped",
+                Some("warn"),
+                format!("{dropped_notes} trajectory notes over the episode's budget were dropped"),
+            );
+        }
         RunReport {
             result,
             stderr: output.stderr.text(),
             stdout: output.stdout.text(),
-            cpu_time: EPOCH_TICK * cpu_ticks as u32,
-            wall_time: started.elapsed(),
+            cpu_time,
+            waited_time,
+            wall_time,
             services,
         }
     }
 }
+
+/// Bytes kept of a trap's full error text (with its backtrace) in the `trap` note.
+const TRAP_DETAIL_CAP: usize = 16 << 10;
 
 fn stderr_suffix(stderr: &str) -> String {
     let s = stderr.trim();

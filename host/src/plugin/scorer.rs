@@ -7,11 +7,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::engine::{EPOCH_TICK, LoadedComponent, PluginEngine};
 use super::episode::cap_text;
+use super::fault::classify_trap;
+use super::limits::{EpisodeLimiter, MAX_TABLE_ELEMENTS};
 use super::record::StepSummary;
 use super::v0_1_0::scorer::synth::plugin::{log as wlog, scoring as ws};
 use super::v0_1_0::scorer::{Scorer, ScorerPre};
@@ -71,7 +73,7 @@ pub struct Score {
 pub struct ScorerState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limiter: EpisodeLimiter,
     output: GuestOutput,
     logs: Vec<String>,
     cpu_ticks: u64,
@@ -172,19 +174,13 @@ impl ScorerPlugin {
         let state = ScorerState {
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(MEMORY_CAP)
-                .memories(16)
-                .tables(64)
-                .instances(64)
-                .trap_on_grow_failure(true)
-                .build(),
+            limiter: EpisodeLimiter::new(MEMORY_CAP, MAX_TABLE_ELEMENTS),
             output,
             logs: Vec::new(),
             cpu_ticks: 0,
         };
         let mut store = Store::new(self.engine.engine(), state);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| &mut s.limiter);
         let budget = (CPU_BUDGET.as_millis() / EPOCH_TICK.as_millis()) as u64;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |mut ctx| {
@@ -202,11 +198,17 @@ impl ScorerPlugin {
         let result = tokio::time::timeout(WALL_BUDGET, run).await;
         let logs = std::mem::take(&mut store.data_mut().logs);
         let stderr = store.data().output.stderr.text();
+        let cpu_spent = store.data().cpu_ticks > budget;
+        let limit_hit = store.data().limiter.hit();
         match result {
             Err(_) => Err(format!("did not return within {}s", WALL_BUDGET.as_secs())),
             Ok(Err(e)) => Err(format!(
                 "trapped: {}{}",
-                error_chain(&e),
+                match (cpu_spent, limit_hit) {
+                    (true, _) => format!("cpu_budget: more than {}s of CPU", CPU_BUDGET.as_secs()),
+                    (false, Some(hit)) => hit.reason(),
+                    (false, None) => classify_trap(&e).describe(),
+                },
                 if stderr.is_empty() {
                     String::new()
                 } else {

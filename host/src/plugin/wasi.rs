@@ -1,10 +1,13 @@
 //! The WASI p2 world a plugin sees: an empty, deny-by-default context. No preopened
 //! directories, no environment, no arguments, no sockets or name lookup, no inherited stdio.
-//! Standard output and error go to capped in-memory buffers that the host records; random
+//! Standard output and error go to capped in-memory buffers that the host records (the
+//! head and the tail of each stream, so a flood cannot push out a final panic message),
+//! written synchronously with no task or copy per write beyond the kept bytes; random
 //! numbers and clocks are derived from the episode key so a replay sees the same values.
 //! This module must never grant a capability: anything a plugin may do goes through the
 //! synth imports, where the host records it.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,13 +17,19 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
-/// Bytes of guest stdout and stderr kept per stream; the rest is counted and dropped.
+/// Bytes of guest stdout and stderr kept per stream (a quarter from the head, the rest
+/// from the tail); the middle is counted and dropped.
 pub const OUTPUT_CAP: usize = 64 * 1024;
 
-/// A guest output stream that never fails: it keeps the first `cap` bytes and counts the
-/// rest, so a flood of output neither traps the guest nor grows host memory.
+/// What one write may carry, as the stream tells the guest before each write.
+const WRITE_BUDGET: usize = 1 << 20;
+
+/// A guest output stream that never fails: it keeps the first and the last bytes written
+/// and counts the rest, so a flood of output neither traps the guest nor grows host
+/// memory, and the last lines (a panic message) survive any flood.
 #[derive(Clone, Debug)]
 pub struct CappedPipe {
     inner: Arc<Mutex<CappedBuf>>,
@@ -28,16 +37,20 @@ pub struct CappedPipe {
 
 #[derive(Debug, Default)]
 struct CappedBuf {
-    cap: usize,
-    kept: Vec<u8>,
+    head_cap: usize,
+    tail_cap: usize,
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
     dropped: u64,
 }
 
 impl CappedPipe {
+    /// A pipe keeping at most `cap` bytes: `cap / 4` from the head, the rest from the tail.
     pub fn new(cap: usize) -> Self {
         CappedPipe {
             inner: Arc::new(Mutex::new(CappedBuf {
-                cap,
+                head_cap: cap / 4,
+                tail_cap: cap - cap / 4,
                 ..CappedBuf::default()
             })),
         }
@@ -45,20 +58,57 @@ impl CappedPipe {
 
     fn push(&self, bytes: &[u8]) {
         let mut buf = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let room = buf.cap.saturating_sub(buf.kept.len());
-        let take = room.min(bytes.len());
-        buf.kept.extend_from_slice(&bytes[..take]);
-        buf.dropped += (bytes.len() - take) as u64;
+        let room = buf.head_cap.saturating_sub(buf.head.len());
+        let (to_head, rest) = bytes.split_at(room.min(bytes.len()));
+        buf.head.extend_from_slice(to_head);
+        if rest.len() >= buf.tail_cap {
+            buf.dropped += (buf.tail.len() + rest.len() - buf.tail_cap) as u64;
+            buf.tail.clear();
+            let keep = &rest[rest.len() - buf.tail_cap..];
+            buf.tail.extend(keep);
+            return;
+        }
+        let over = (buf.tail.len() + rest.len()).saturating_sub(buf.tail_cap);
+        buf.tail.drain(..over);
+        buf.dropped += over as u64;
+        buf.tail.extend(rest);
     }
 
-    /// What was kept, as text (lossy), with a note of how much was dropped.
+    /// What was kept, as text (lossy), with a line saying how much was dropped between
+    /// the head and the tail.
     pub fn text(&self) -> String {
         let buf = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let mut text = String::from_utf8_lossy(&buf.kept).into_owned();
+        let mut text = String::from_utf8_lossy(&buf.head).into_owned();
         if buf.dropped > 0 {
-            text.push_str(&format!("\n[... {} more bytes dropped ...]", buf.dropped));
+            text.push_str(&format!("\n[... {} bytes dropped ...]\n", buf.dropped));
         }
+        let (a, b) = buf.tail.as_slices();
+        let mut tail = Vec::with_capacity(a.len() + b.len());
+        tail.extend_from_slice(a);
+        tail.extend_from_slice(b);
+        text.push_str(&String::from_utf8_lossy(&tail));
         text
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for CappedPipe {
+    async fn ready(&mut self) {}
+}
+
+/// The WASI p2 stream the guest writes to: synchronous, always ready, never full.
+impl OutputStream for CappedPipe {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.push(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(WRITE_BUDGET)
     }
 }
 
@@ -88,6 +138,10 @@ impl IsTerminal for CappedPipe {
 }
 
 impl StdoutStream for CappedPipe {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
         Box::new(self.clone())
     }
@@ -187,11 +241,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn capped_pipe_keeps_head_and_counts_rest() {
-        let p = CappedPipe::new(4);
-        p.push(b"abcdef");
-        p.push(b"gh");
-        assert_eq!(p.text(), "abcd\n[... 4 more bytes dropped ...]");
+    fn capped_pipe_keeps_head_and_tail_and_counts_the_middle() {
+        let p = CappedPipe::new(8);
+        p.push(b"abcdefghij");
+        p.push(b"kl");
+        assert_eq!(p.text(), "ab\n[... 4 bytes dropped ...]\nghijkl");
+        // A write longer than the tail replaces it.
+        p.push(b"0123456789");
+        assert_eq!(p.text(), "ab\n[... 14 bytes dropped ...]\n456789");
+        let small = CappedPipe::new(8);
+        small.push(b"abc");
+        small.push(b"d");
+        assert_eq!(small.text(), "abcd");
+    }
+
+    #[test]
+    fn a_flood_keeps_the_last_line() {
+        let p = CappedPipe::new(OUTPUT_CAP);
+        let chunk = vec![b'e'; 4096];
+        for _ in 0..10_000 {
+            p.push(&chunk);
+        }
+        p.push(b"\npanicked at src/lib.rs: the message\n");
+        let text = p.text();
+        assert!(text.len() < OUTPUT_CAP + 100, "{}", text.len());
+        assert!(text.ends_with("the message\n"));
+        assert!(text.contains("bytes dropped"));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The agent's commands on the persistent shell: `exec` with hard and soft timeouts, `poll`
-//! and `interrupt` of a command still running, and the recovery ladder (SIGINT to the
-//! group, SIGKILL of what is left except the shell, a fresh shell). It must never report a
-//! command finished while it runs, and never let a broken shell end the episode when a
-//! fresh one can be started.
+//! and `interrupt` of a command still running, the recovery ladder (SIGINT to the group,
+//! SIGKILL of what is left except the shell, a fresh shell), and the container's cgroup
+//! counters around each command: an OOM kill is reported for the command it happened in, and
+//! a command (or background job) that reached the pids limit gets every process of the agent
+//! killed and a fresh shell. It must never report a command finished while it runs, and never
+//! let a broken shell end the episode when a fresh one can be started.
 
 use std::time::{Duration, Instant};
 
+use super::cgroup::Snapshot;
 use super::container::{Sandbox, ShellSlot};
 use super::shell::{Shell, Wait, frame, token_for};
 use super::{
@@ -24,11 +27,26 @@ const MIN_OUTPUT: usize = 256;
 
 /// Appended to the output when the shell had to be replaced.
 const RESTART_NOTE: &str = "\n[synth: the shell was restarted; working directory, variables and background jobs were reset]\n";
+/// Appended when the container's OOM counter went up while the command ran.
+pub(crate) const OOM_NOTE: &str = "\n[synth: out of memory: the kernel killed a process while this command ran (the container's memory limit was reached)]\n";
+/// Appended when the command reached the container's pids limit.
+pub(crate) const PIDS_NOTE: &str = "\n[synth: the container's process limit was reached: every process of the agent was killed and the shell was restarted; working directory, variables and background jobs were reset]\n";
+/// Opens a command's output when background processes reached the pids limit before it.
+const PIDS_BEFORE_NOTE: &str = "[synth: the container's process limit was reached since the last command: every process of the agent was killed and the shell was restarted; working directory, variables and background jobs were reset]\n";
 
 /// A command that `exec` returned from while it still runs.
 pub(crate) struct Running {
     started: Instant,
     deadline: Instant,
+    /// The cgroup counters when it started.
+    before: Snapshot,
+}
+
+/// How a command ended, before the counters are looked at.
+struct Ended {
+    out: ExecOutput,
+    /// The shell died or was abandoned: a fresh one is needed.
+    shell_gone: bool,
 }
 
 fn check_text(what: &str, s: &str) -> Result<(), SandboxError> {
@@ -81,6 +99,17 @@ impl Sandbox {
             return Err(SandboxError::Busy);
         }
         let mut prefix = Vec::new();
+        // Background jobs may have reached the pids limit since the last command (checked
+        // where a reading is free; otherwise the last command's end reading is the baseline).
+        if self.counters.is_cheap() {
+            let now = self.counters.read(&self.docker, &self.id).await;
+            if now.pids_limit_hit_since(&slot.last) {
+                self.reset_processes(&mut slot).await?;
+                prefix.extend_from_slice(PIDS_BEFORE_NOTE.as_bytes());
+            } else {
+                slot.last = now;
+            }
+        }
         if slot.shell.as_ref().is_none_or(Shell::is_dead) {
             self.restart_shell(&mut slot).await?;
             prefix.extend_from_slice(RESTART_NOTE.trim_start().as_bytes());
@@ -102,6 +131,7 @@ impl Sandbox {
         slot.running = Some(Running {
             started,
             deadline: started + timeout,
+            before: slot.last,
         });
         let mut out = self.drive(&mut slot, opts.soft_timeout, None).await?;
         if !prefix.is_empty() {
@@ -144,8 +174,9 @@ impl Sandbox {
         let Some(running) = slot.running.as_ref() else {
             return Err(SandboxError::NoRunningCommand);
         };
-        let started = running.started;
-        self.stop_running(&mut slot, started, false).await
+        let (started, before) = (running.started, running.before);
+        let ended = self.stop_running(&mut slot, false).await?;
+        self.settle(&mut slot, started, before, ended).await
     }
 
     fn live_shell<'a>(&self, slot: &'a mut ShellSlot) -> Result<&'a mut Shell, SandboxError> {
@@ -166,6 +197,20 @@ impl Sandbox {
         Ok(())
     }
 
+    /// After the pids limit was reached: SIGKILLs every process of the agent (the shell
+    /// too, by uid, not only its process group) and starts a fresh shell.
+    pub(crate) async fn reset_processes(&self, slot: &mut ShellSlot) -> Result<(), SandboxError> {
+        slot.running = None;
+        // Dropping the old shell ends its reader; its process dies with the rest.
+        slot.shell = None;
+        self.kill_all_of(&self.user).await?;
+        let fresh = Shell::start(&self.docker, &self.id, &self.user, &self.workspace).await?;
+        slot.shell = Some(fresh);
+        // Forks refused while the processes were dying belong to no command.
+        slot.last = self.counters.read(&self.docker, &self.id).await;
+        Ok(())
+    }
+
     /// Waits for the running command until it ends, goes quiet for `quiet`, `poll_until`
     /// passes, or its deadline passes (then it is stopped as timed out).
     async fn drive(
@@ -177,37 +222,38 @@ impl Sandbox {
         let Some(running) = slot.running.as_ref() else {
             return Err(SandboxError::NoRunningCommand);
         };
-        let (started, deadline) = (running.started, running.deadline);
+        let (started, deadline, before) = (running.started, running.deadline, running.before);
         let until = poll_until.map_or(deadline, |p| p.min(deadline));
         let shell = self.live_shell(slot)?;
-        match shell.wait(until, quiet).await {
+        let ended = match shell.wait(until, quiet).await {
             Wait::Done(code) => {
                 let (output, truncated) = shell.take_output();
                 slot.running = None;
-                Ok(ExecOutput {
-                    exit_code: Some(code as i32),
-                    output,
-                    truncated,
-                    timed_out: false,
-                    still_running: false,
-                    duration: started.elapsed(),
-                })
+                Ended {
+                    out: ExecOutput {
+                        exit_code: Some(code as i32),
+                        output,
+                        truncated,
+                        ..Default::default()
+                    },
+                    shell_gone: false,
+                }
             }
-            Wait::Dead => self.after_death(slot, started, false).await,
-            Wait::Quiet => Ok(still_running(shell, started)),
-            Wait::Elapsed if Instant::now() < deadline => Ok(still_running(shell, started)),
-            Wait::Elapsed => self.stop_running(slot, started, true).await,
-        }
+            Wait::Dead => self.after_death(slot, false).await?,
+            Wait::Quiet => return Ok(still_running(shell, started)),
+            Wait::Elapsed if Instant::now() < deadline => return Ok(still_running(shell, started)),
+            Wait::Elapsed => self.stop_running(slot, true).await?,
+        };
+        self.settle(slot, started, before, ended).await
     }
 
     /// The recovery ladder for a running command: SIGINT rounds, SIGKILL of everything but
-    /// the shell, then a fresh shell.
+    /// the shell; a shell that still does not answer is given up.
     async fn stop_running(
         &self,
         slot: &mut ShellSlot,
-        started: Instant,
         timed_out: bool,
-    ) -> Result<ExecOutput, SandboxError> {
+    ) -> Result<Ended, SandboxError> {
         let shell = self.live_shell(slot)?;
         let mut outcome = Wait::Elapsed;
         for _ in 0..INT_ROUNDS {
@@ -229,29 +275,30 @@ impl Sandbox {
             Wait::Done(_) => {
                 let (output, truncated) = shell.take_output();
                 slot.running = None;
-                Ok(ExecOutput {
-                    // Interrupted: no exit code of its own.
-                    exit_code: None,
-                    output,
-                    truncated,
-                    timed_out,
-                    still_running: false,
-                    duration: started.elapsed(),
+                Ok(Ended {
+                    out: ExecOutput {
+                        // Interrupted: no exit code of its own.
+                        exit_code: None,
+                        output,
+                        truncated,
+                        timed_out,
+                        ..Default::default()
+                    },
+                    shell_gone: false,
                 })
             }
-            _ => self.after_death(slot, started, timed_out).await,
+            _ => self.after_death(slot, timed_out).await,
         }
     }
 
-    /// The shell died (or is wedged): collect what it printed, start a fresh one, and say so.
+    /// The shell died (or is wedged): collect what it printed; [`Self::settle`] replaces it.
     async fn after_death(
         &self,
         slot: &mut ShellSlot,
-        started: Instant,
         timed_out: bool,
-    ) -> Result<ExecOutput, SandboxError> {
+    ) -> Result<Ended, SandboxError> {
         let shell = self.live_shell(slot)?;
-        let (mut output, truncated) = shell.take_output();
+        let (output, truncated) = shell.take_output();
         // A command that ran `exit N` ended the shell with N; a signal (>128) is no exit code.
         let exit_code = if timed_out || !shell.is_dead() {
             None
@@ -263,17 +310,51 @@ impl Sandbox {
                 .filter(|c| (0..128).contains(c))
                 .map(|c| c as i32)
         };
-        tracing::debug!(container = %self.id, reason = ?shell.eof_reason(), "restarting the shell");
-        self.restart_shell(slot).await?;
-        output.extend_from_slice(RESTART_NOTE.as_bytes());
-        Ok(ExecOutput {
-            exit_code,
-            output,
-            truncated,
-            timed_out,
-            still_running: false,
-            duration: started.elapsed(),
+        tracing::debug!(container = %self.id, reason = ?shell.eof_reason(), "the shell is gone");
+        slot.running = None;
+        Ok(Ended {
+            out: ExecOutput {
+                exit_code,
+                output,
+                truncated,
+                timed_out,
+                ..Default::default()
+            },
+            shell_gone: true,
         })
+    }
+
+    /// Ends a command: reads the cgroup counters against their value at its start, reports
+    /// an OOM kill, clears every process of the agent if the pids limit was reached, and
+    /// replaces a shell that is gone.
+    async fn settle(
+        &self,
+        slot: &mut ShellSlot,
+        started: Instant,
+        before: Snapshot,
+        ended: Ended,
+    ) -> Result<ExecOutput, SandboxError> {
+        let Ended {
+            mut out,
+            shell_gone,
+        } = ended;
+        let end = self.counters.read(&self.docker, &self.id).await;
+        slot.last = end;
+        if end.pids_limit_hit_since(&before) {
+            // A fresh shell could not even start while the limit holds: clear by uid first.
+            tracing::info!(container = %self.id, "pids limit reached; killing every process of the agent");
+            self.reset_processes(slot).await?;
+            out.output.extend_from_slice(PIDS_NOTE.as_bytes());
+        } else if shell_gone {
+            self.restart_shell(slot).await?;
+            out.output.extend_from_slice(RESTART_NOTE.as_bytes());
+        }
+        if end.oom_since(&before) {
+            out.oom_killed = true;
+            out.output.extend_from_slice(OOM_NOTE.as_bytes());
+        }
+        out.duration = started.elapsed();
+        Ok(out)
     }
 }
 
@@ -285,6 +366,7 @@ fn still_running(shell: &Shell, started: Instant) -> ExecOutput {
         truncated,
         timed_out: false,
         still_running: true,
+        oom_killed: false,
         duration: started.elapsed(),
     }
 }

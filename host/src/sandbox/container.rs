@@ -1,5 +1,6 @@
 //! Containers: creation with hard limits (memory with equal swap, CPUs, pids, cap-drop ALL,
-//! no-new-privileges, an init process, no network unless asked) and owner labels, the
+//! no-new-privileges, an init process, no network unless asked, sized tmpfs folders for
+//! everything the agent can write) and owner labels, the
 //! [`Sandbox`] handle that owns one running container and its persistent shell, and removal
 //! (explicit, or scheduled when the last handle drops). It must never leave a container it
 //! started behind on a normal path, and never remove one it does not own.
@@ -11,17 +12,20 @@ use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 
+use super::cgroup::{Counters, Snapshot};
 use super::engine::{
     Engine, LABEL_EPISODE, LABEL_OWNER_BOOT, LABEL_OWNER_PID, LABEL_OWNER_START, LABEL_RUN,
     LABEL_SYNTH,
 };
 use super::shell::Shell;
-use super::{ContainerSpec, SandboxError, is_not_found};
+use super::{ContainerSpec, SandboxError, is_not_found, workspace};
 
 /// The shell and the command running in it, if any (after a soft timeout).
 pub(crate) struct ShellSlot {
     pub shell: Option<Shell>,
     pub running: Option<super::commands::Running>,
+    /// The container's cgroup counters when the last command ended (or the shell started).
+    pub last: Snapshot,
 }
 
 /// One running container with its persistent shell. Share it as `Arc<Sandbox>`; dropping the
@@ -32,6 +36,8 @@ pub struct Sandbox {
     pub(crate) name: String,
     pub(crate) workspace: String,
     pub(crate) user: String,
+    /// Where the OOM-kill and refused-fork counters of the container are read.
+    pub(crate) counters: Counters,
     pub(crate) shell: tokio::sync::Mutex<ShellSlot>,
     pub(crate) removed: AtomicBool,
 }
@@ -88,6 +94,7 @@ impl Engine {
             ("memory_bytes", spec.memory_bytes),
             ("nano_cpus", spec.nano_cpus),
             ("pids_limit", spec.pids_limit),
+            ("workspace_bytes", spec.workspace_bytes),
         ] {
             if v < 0 {
                 return Err(SandboxError::InvalidArgument(format!(
@@ -112,8 +119,15 @@ impl Engine {
             name_part(&spec.episode_key, 12),
             fastrand::u32(..0x100_0000)
         );
+        // The agent's ids own the tmpfs roots: read from the image before its creation.
+        let account = if spec.workspace_bytes > 0 {
+            Some(workspace::account(&self.docker, &spec.image, &spec.user, &labels).await?)
+        } else {
+            None
+        };
         let positive = |v: i64| (v > 0).then_some(v);
         let host_config = HostConfig {
+            tmpfs: account.as_ref().map(|a| workspace::tmpfs_mounts(spec, a)),
             memory: positive(spec.memory_bytes),
             memory_swap: positive(spec.memory_bytes),
             nano_cpus: positive(spec.nano_cpus),
@@ -149,15 +163,18 @@ impl Engine {
             .map_err(|e| {
                 SandboxError::docker(format!("create container {name} from {}", spec.image), e)
             })?;
-        let sandbox = Sandbox {
+        let mut sandbox = Sandbox {
             docker: self.docker.clone(),
             id: created.id,
             name,
             workspace: spec.workspace.clone(),
             user: spec.user.clone(),
+            // Located once started (the cgroups exist from then on).
+            counters: Counters::Inside,
             shell: tokio::sync::Mutex::new(ShellSlot {
                 shell: None,
                 running: None,
+                last: Snapshot::default(),
             }),
             removed: AtomicBool::new(false),
         };
@@ -169,8 +186,16 @@ impl Engine {
             )
             .await
             .map_err(|e| SandboxError::docker(format!("start container {}", sandbox.name), e))?;
+        sandbox.counters = Counters::locate(&sandbox.id);
+        if let Some(account) = &account {
+            workspace::populate(&self.docker, &sandbox.id, spec, account).await?;
+        }
         let shell = Shell::start(&self.docker, &sandbox.id, &spec.user, &spec.workspace).await?;
-        sandbox.shell.lock().await.shell = Some(shell);
+        let counters = sandbox.counters.read(&self.docker, &sandbox.id).await;
+        let mut slot = sandbox.shell.lock().await;
+        slot.shell = Some(shell);
+        slot.last = counters;
+        drop(slot);
         Ok(sandbox)
     }
 }

@@ -1,6 +1,7 @@
 //! Cleanup of leftover containers: every container labelled `synth=1` whose owning process
-//! (pid + start time on this boot) is gone, or all of them on request. It must never remove
-//! a container whose owner is alive unless asked for all.
+//! (pid + start time on this boot) is gone, or all of them on request, and the end-of-run
+//! sweep of this process's own containers. It must never remove a container whose owner is
+//! alive and another process unless asked for all.
 
 use std::collections::HashMap;
 
@@ -25,6 +26,25 @@ impl Engine {
     /// Removes synth containers whose owning process is gone (`all = false`) or every synth
     /// container (`all = true`). Returns the removed container ids.
     pub async fn gc(&self, all: bool) -> Result<Vec<String>, SandboxError> {
+        self.remove_where(|owner| all || owner.is_none_or(|o| !o.is_alive()))
+            .await
+    }
+
+    /// Removes every container this process started that is still there: the end-of-run
+    /// sweep that also catches a container whose creation was cut short by a cancellation
+    /// (created by the engine, but never handed to an episode). Returns the removed ids.
+    pub async fn remove_own(&self) -> Result<Vec<String>, SandboxError> {
+        let me = Owner::current()?;
+        self.remove_where(|owner| owner.is_some_and(|o| o == me))
+            .await
+    }
+
+    /// Removes the synth containers whose owner (`None`: incomplete owner labels, which
+    /// cannot name a live process) passes `pick`.
+    async fn remove_where(
+        &self,
+        pick: impl Fn(Option<Owner>) -> bool,
+    ) -> Result<Vec<String>, SandboxError> {
         let filters: HashMap<String, Vec<String>> =
             HashMap::from([("label".to_string(), vec![format!("{LABEL_SYNTH}=1")])]);
         let options = ListContainersOptionsBuilder::default()
@@ -41,9 +61,7 @@ impl Engine {
         for c in list {
             let Some(id) = c.id else { continue };
             let labels = c.labels.unwrap_or_default();
-            // Incomplete owner labels cannot name a live process: garbage.
-            let orphan = owner_of(&labels).is_none_or(|o| !o.is_alive());
-            if all || orphan {
+            if pick(owner_of(&labels)) {
                 // One container that cannot be removed does not stop the others.
                 match remove_container(&self.docker, &id).await {
                     Ok(()) => {
@@ -59,7 +77,7 @@ impl Engine {
         }
         if removed.is_empty() && !failed.is_empty() {
             return Err(SandboxError::Infrastructure(format!(
-                "gc removed nothing: {}",
+                "removed no container: {}",
                 failed.join("; ")
             )));
         }

@@ -20,16 +20,34 @@ const FRESH_WRAPPER: &str = "echo \"$$\"; exec /usr/bin/env -i \"$@\"";
 /// Largest diff returned in full; beyond it head and tail are kept.
 const DIFF_CAP: usize = 16 * 1024 * 1024;
 const DRAIN_AFTER_KILL: Duration = Duration::from_secs(2);
+/// How long clearing every process of a user may take: at the pids limit (a fork bomb) an
+/// exec starts only once a slot frees up.
+const KILL_ALL_DEADLINE: Duration = Duration::from_secs(30);
 
+/// The diff goes through a temporary index AND a temporary object folder: nothing is written
+/// into the agent's repository (its workspace may be a full tmpfs); its own objects are read
+/// through the alternate.
 const DIFF_SCRIPT: &str = r#"set -e
 base=$(cat /etc/synth-baseline 2>/dev/null || git rev-parse HEAD)
-idx=$(mktemp)
-trap 'rm -f "$idx"' EXIT
-git_dir=$(git rev-parse --git-dir)
-if [ -f "$git_dir/index" ]; then cp "$git_dir/index" "$idx"; else rm -f "$idx"; fi
-export GIT_INDEX_FILE="$idx"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git_dir=$(git rev-parse --absolute-git-dir)
+if [ -f "$git_dir/index" ]; then cp "$git_dir/index" "$tmp/index"; fi
+mkdir "$tmp/objects"
+export GIT_INDEX_FILE="$tmp/index" GIT_OBJECT_DIRECTORY="$tmp/objects" GIT_ALTERNATE_OBJECT_DIRECTORIES="$git_dir/objects"
 git -c core.fsmonitor=false add -A
 git -c core.fsmonitor=false diff --cached --binary --no-color --no-ext-diff "$base""#;
+
+/// A short exec of `argv` as `user` in `/`, no stdin.
+fn one_off<'a>(argv: &[&str], user: &'a str) -> ExecSpec<'a> {
+    ExecSpec {
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+        user,
+        env: None,
+        cwd: Some("/"),
+        stdin: false,
+    }
+}
 
 impl Sandbox {
     /// A fresh `docker exec` (not the shell) of `argv` as `user` in `cwd` with exactly `env`.
@@ -158,6 +176,7 @@ impl Sandbox {
             truncated,
             timed_out,
             still_running: false,
+            oom_killed: false,
             duration: started.elapsed(),
         })
     }
@@ -244,56 +263,68 @@ impl Sandbox {
                 "refusing to kill root's processes (init and the keep-alive run as root)".into(),
             ));
         }
-        for _ in 0..5 {
-            // `kill -1` reaches every process the caller may signal (its own uid), except itself.
-            let _ = raw::run(
+        self.kill_all_of(user).await?;
+        if let Ok(mut slot) = self.shell.try_lock() {
+            slot.running = None;
+            slot.shell = None;
+        }
+        Ok(())
+    }
+
+    /// SIGKILLs every process of `user` until none is left, retrying execs that cannot start
+    /// (at the pids limit) until [`KILL_ALL_DEADLINE`]. The signal is sent by the user itself
+    /// (root has no CAP_KILL here): `kill -9 -1` reaches every process of its uid in this pid
+    /// namespace but the sender, in one pass no fork slips through.
+    pub(crate) async fn kill_all_of(&self, user: &str) -> Result<(), SandboxError> {
+        let deadline = Instant::now() + KILL_ALL_DEADLINE;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let kill = ["/bin/sh", "-c", "kill -9 -1 2>/dev/null; exit 0"];
+            let why = match raw::run(
                 &self.docker,
                 &self.id,
-                ExecSpec {
-                    argv: vec![
-                        "/bin/sh".into(),
-                        "-c".into(),
-                        "kill -9 -1 2>/dev/null; exit 0".into(),
-                    ],
-                    user,
-                    env: None,
-                    cwd: Some("/"),
-                    stdin: false,
-                },
+                one_off(&kill, user),
                 None,
                 4096,
                 Duration::from_secs(30),
             )
-            .await?;
-            let left = raw::run(
-                &self.docker,
-                &self.id,
-                ExecSpec {
-                    argv: vec!["pgrep".into(), "-u".into(), user.into()],
-                    user: "0:0",
-                    env: None,
-                    cwd: Some("/"),
-                    stdin: false,
-                },
-                None,
-                64 * 1024,
-                Duration::from_secs(30),
-            )
-            .await?;
-            // pgrep: 1 = nothing matched.
-            if left.exit_code == Some(1) {
-                if let Ok(mut slot) = self.shell.try_lock() {
-                    slot.running = None;
-                    slot.shell = None;
+            .await
+            {
+                Err(e) => format!("kill: {e}"),
+                Ok(_) => {
+                    let pgrep = ["pgrep", "-u", user];
+                    match raw::run(
+                        &self.docker,
+                        &self.id,
+                        one_off(&pgrep, "0:0"),
+                        None,
+                        64 * 1024,
+                        Duration::from_secs(30),
+                    )
+                    .await
+                    {
+                        // pgrep: 1 = nothing matched.
+                        Ok(left) if left.exit_code == Some(1) => return Ok(()),
+                        Ok(left) => format!(
+                            "left (exit {:?}): {}",
+                            left.exit_code,
+                            super::one_line(&String::from_utf8_lossy(&left.stdout))
+                        ),
+                        Err(e) => format!("pgrep: {e}"),
+                    }
                 }
-                return Ok(());
+            };
+            if Instant::now() >= deadline {
+                return Err(SandboxError::Infrastructure(format!(
+                    "processes of {user} survive SIGKILL in container {} for {KILL_ALL_DEADLINE:?}: {why}",
+                    self.name
+                )));
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tracing::debug!(container = %self.id, %why, "processes left; killing again");
+            // Back off: the exec may have found no free pid slot.
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(500));
         }
-        Err(SandboxError::Infrastructure(format!(
-            "processes of {user} survive SIGKILL in container {}",
-            self.name
-        )))
     }
 
     /// `git diff` of the workspace against the image's baseline commit, untracked files

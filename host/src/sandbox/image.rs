@@ -1,6 +1,7 @@
 //! Task images: a generated Dockerfile (`FROM` a local base image, the agent user, the
 //! workspace holding the template's environment folder, the setup commands, a baseline git
-//! commit) built from a tar context holding ONLY that folder and the Dockerfile. The tag is a
+//! commit, and a copy of the workspace and the agent's home under the stash folder for the
+//! tmpfs copies at container start) built from a tar context holding ONLY that folder and the Dockerfile. The tag is a
 //! hash of every input, so an unchanged template reuses its image. It must never pull from a
 //! registry and never put anything but the environment folder into the build context.
 
@@ -15,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::commands::check_env_name;
 use super::container::check_workspace;
 use super::engine::Engine;
+use super::workspace::STASH_DIR;
 use super::{AGENT_USER, ImageRef, ImageSpec, SandboxError, is_not_found};
 
 /// Where the baseline commit of the workspace is recorded in every task image.
@@ -199,6 +201,15 @@ pub(crate) fn dockerfile(spec: &ImageSpec) -> Result<String, SandboxError> {
         "-c",
         &format!("git -C {ws} rev-parse HEAD > {BASELINE_FILE}"),
     ]));
+    d.push('\n');
+    // The stash the tmpfs workspace and home are filled from (Docker copies nothing into a
+    // tmpfs). Last, so it holds the baseline exactly.
+    let stash = format!(
+        "mkdir -p {STASH_DIR} && chmod 755 {STASH_DIR} && cp -a {ws} {STASH_DIR}/workspace \
+         && h=$(getent passwd {u} | cut -d: -f6) \
+         && if [ -n \"$h\" ] && [ \"$h\" != / ] && [ -d \"$h\" ]; then cp -a \"$h\" {STASH_DIR}/home; fi"
+    );
+    d.push_str(&run_json(&["/bin/sh", "-c", &stash]));
     d.push('\n');
     Ok(d)
 }
@@ -392,6 +403,13 @@ mod unit {
             "{d}"
         );
         assert!(d.contains("COPY --chown=agent:agent context/ /workspace/"));
+        assert!(
+            d.trim_end()
+                .lines()
+                .last()
+                .is_some_and(|l| l.contains("cp -a /workspace /var/lib/synth-stash/workspace")),
+            "{d}"
+        );
         let mut bad = spec();
         bad.env.push(("X".into(), "a\nb".into()));
         assert!(dockerfile(&bad).is_err());

@@ -1,13 +1,15 @@
 //! sandbox: the Docker side of an episode, through bollard — task images (built from a
 //! generated Dockerfile and a tar of the template's environment folder only), containers with
-//! hard limits and owner labels, the persistent shell the agent's commands run in, file
-//! transfer through exec + tar, host-only operations for verification, and cleanup of
-//! containers whose owning process is gone.
+//! hard limits, sized tmpfs folders and owner labels, the persistent shell the agent's
+//! commands run in (with OOM kills and the pids limit watched per command), file transfer
+//! through exec + tar, host-only operations for verification, and cleanup of containers whose
+//! owning process is gone.
 //!
 //! It must never pull from a registry (images are built `FROM` a local base image), never put
 //! a secret into an image or a container, and never remove a container that belongs to another
 //! live synth process.
 
+mod cgroup;
 mod commands;
 mod container;
 mod engine;
@@ -18,6 +20,7 @@ mod image;
 mod output;
 mod raw;
 mod shell;
+mod workspace;
 
 #[cfg(test)]
 mod tests;
@@ -28,6 +31,7 @@ use std::time::Duration;
 pub use container::Sandbox;
 pub use engine::Engine;
 pub use image::{BASELINE_FILE, builds_of};
+pub use workspace::STASH_DIR;
 
 /// The user the agent's commands run as, created in every task image (uid 1000 when free).
 pub const AGENT_USER: &str = "agent";
@@ -85,6 +89,10 @@ pub struct ContainerSpec {
     pub pids_limit: i64,
     /// Absolute workspace path; the shell starts there.
     pub workspace: String,
+    /// Size in bytes of each tmpfs the agent can write: the workspace (copied in from the
+    /// image), the agent's home, /tmp, /var/tmp and /run/lock. tmpfs pages count against
+    /// `memory_bytes`. 0: no tmpfs; those folders stay on the container's disk, unbounded.
+    pub workspace_bytes: i64,
     /// The unprivileged user the shell and file operations run as (`agent`).
     pub user: String,
 }
@@ -115,6 +123,9 @@ pub struct ExecOutput {
     pub truncated: bool,
     pub timed_out: bool,
     pub still_running: bool,
+    /// The kernel killed a process for running out of memory while the command ran (the
+    /// container's OOM counter went up); a note line in `output` says so too.
+    pub oom_killed: bool,
     /// Since the command started.
     pub duration: Duration,
 }

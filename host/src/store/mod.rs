@@ -14,7 +14,10 @@
 //! Finalisation: an attempt is finalised when its `episodes` row (sent last, as
 //! [`Event::EpisodeFinal`], with a terminal [`Status`]) is committed. Events travel in channel
 //! order and each batch commits in one transaction, so that row always commits in the same
-//! or a later transaction than every other row of its attempt.
+//! or a later transaction than every other row of its attempt. The same transaction sets the
+//! attempt's terminal status in `attempts`, so a crash (SIGKILL, power loss) at any moment
+//! leaves each attempt either finalised and complete, or unfinalised (status `running`, or
+//! `infra_error` / `cancelled`) and retried by the next run; never half of each.
 
 mod columns;
 mod read;

@@ -275,8 +275,10 @@ pub struct NoteRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Everything the writer records. Events of one attempt must be sent in order, with
-/// [`Event::EpisodeFinal`] last.
+/// Everything the writer records. Events of one attempt must be sent in order, ending with
+/// either [`Event::EpisodeFinal`] (terminal status: it appends the `episodes` row and ends
+/// the attempt in `attempts`, in one transaction) or [`Event::AttemptEnded`] (infra error,
+/// cancellation: the attempt ends without finalising its episode).
 #[derive(Clone, Debug, PartialEq)]
 #[allow(
     clippy::large_enum_variant,

@@ -389,15 +389,22 @@ fn write_batch(
     conn.execute_batch("BEGIN TRANSACTION")
         .map_err(|e| format!("cannot begin a transaction: {e}"))?;
     let mut new_hashes = HashSet::new();
+    let finals = events.iter().any(|e| matches!(e, Event::EpisodeFinal(_)));
     let result = stage(conn, events, known, &mut new_hashes, duckdb_version)
         .and_then(|buffers| append_all(conn, buffers))
         .and_then(|()| {
+            if finals {
+                crate::failpoint::hit("writer.before_commit");
+            }
             conn.execute_batch("COMMIT")
                 .map_err(|e| format!("commit failed: {e}"))
         });
     match result {
         Ok(()) => {
             known.extend(new_hashes);
+            if finals {
+                crate::failpoint::hit("writer.after_commit");
+            }
             Ok(())
         }
         Err(e) => {
@@ -505,6 +512,20 @@ fn stage(
                         "an episodes row with a non-terminal status does not finalise the episode"
                     );
                 }
+                // The final row ends its attempt in the same transaction: an attempt's
+                // status is terminal exactly when its episodes row is committed.
+                let values = [
+                    ts(&e.ended_at),
+                    text(e.status.as_str()),
+                    opt_text(&e.termination),
+                    text(&e.attempt_id),
+                ];
+                conn.prepare_cached(
+                    "UPDATE attempts SET ended_at = ?, status = ?, termination = ?, \
+                     error = NULL WHERE attempt_id = ?",
+                )
+                .and_then(|mut s| s.execute(params_from_iter(values)))
+                .map_err(sql_err("ending the attempt of an episodes row"))?;
                 b.episodes.push(columns::episode_values(e)?);
             }
         }
@@ -514,6 +535,8 @@ fn stage(
 
 /// Appends every buffered table, final rows (`episodes`) last.
 fn append_all(conn: &Connection, b: Buffers) -> Result<(), String> {
+    let some_appended =
+        !(b.messages.is_empty() && b.steps.is_empty() && b.call_messages.is_empty());
     append(conn, "messages", columns::MESSAGE_COLUMNS, b.messages)?;
     append(conn, "steps", columns::STEP_COLUMNS, b.steps)?;
     append(
@@ -523,6 +546,10 @@ fn append_all(conn: &Connection, b: Buffers) -> Result<(), String> {
         b.call_messages,
     )?;
     append(conn, "llm_calls", columns::LLM_CALL_COLUMNS, b.llm_calls)?;
+    // A crash here leaves a step's rows half appended in an open transaction.
+    if some_appended {
+        crate::failpoint::hit("writer.mid_batch");
+    }
     append(conn, "actions", columns::ACTION_COLUMNS, b.actions)?;
     append(
         conn,

@@ -68,6 +68,10 @@ pub struct Environment {
     pub memory_mb: u64,
     pub cpus: f64,
     pub pids: u64,
+    /// Size of the tmpfs the workspace (and the agent's home, /tmp, /var/tmp, /run/lock)
+    /// lives on, in MiB; half of `memory_mb` when not given. It counts against `memory_mb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_mb: Option<u64>,
 }
 
 impl Default for Environment {
@@ -79,6 +83,7 @@ impl Default for Environment {
             memory_mb: 2048,
             cpus: 1.0,
             pids: 256,
+            workspace_mb: None,
         }
     }
 }
@@ -98,6 +103,17 @@ impl Environment {
     /// pids limit as the engine wants it.
     pub fn pids_limit(&self) -> i64 {
         self.pids as i64
+    }
+
+    /// Size of each agent-writable tmpfs in bytes.
+    pub fn workspace_bytes(&self) -> i64 {
+        // Validated to be at most memory_mb (at most MAX_MEMORY_MB): no overflow.
+        (self.workspace_mb() as i64) * 1024 * 1024
+    }
+
+    /// Size of each agent-writable tmpfs in MiB: as given, or half of `memory_mb`.
+    pub fn workspace_mb(&self) -> u64 {
+        self.workspace_mb.unwrap_or(self.memory_mb / 2).max(1)
     }
 }
 
@@ -314,6 +330,17 @@ fn validate(t: &Template, file: &Path, text: &str) -> Result<(), TaskError> {
         return Err(err(
             &["environment", "pids"],
             format!("environment.pids must be between 1 and {MAX_PIDS}"),
+        ));
+    }
+    if let Some(w) = env.workspace_mb
+        && (w == 0 || w > env.memory_mb)
+    {
+        return Err(err(
+            &["environment", "workspace_mb"],
+            format!(
+                "environment.workspace_mb must be between 1 and environment.memory_mb ({}): the tmpfs counts against the memory limit",
+                env.memory_mb
+            ),
         ));
     }
     if t.tests.command.trim().is_empty() {

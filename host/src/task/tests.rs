@@ -62,7 +62,9 @@ fn loads_with_defaults() {
     assert!(!t.environment.network);
     assert_eq!(t.environment.memory_mb, 2048);
     assert_eq!(t.environment.pids, 256);
+    assert_eq!(t.environment.workspace_mb, None);
     assert_eq!(t.environment.memory_bytes(), 2048 * 1024 * 1024);
+    assert_eq!(t.environment.workspace_bytes(), 1024 * 1024 * 1024);
     assert_eq!(t.environment.nano_cpus(), 1_000_000_000);
     assert_eq!(t.tests.command, DEFAULT_TEST_COMMAND);
     assert_eq!(t.tests.timeout_secs, 300);
@@ -165,6 +167,18 @@ fn validation_rejects_bad_values() {
         (
             "id: demo\nenvironment:\n  memory_mb: 0\n",
             "environment.memory_mb",
+        ),
+        (
+            "id: demo\nenvironment:\n  workspace_mb: 0\n",
+            "environment.workspace_mb",
+        ),
+        (
+            "id: demo\nenvironment:\n  workspace_mb: 9999999999\n",
+            "environment.workspace_mb",
+        ),
+        (
+            "id: demo\nenvironment:\n  memory_mb: 512\n  workspace_mb: 1024\n",
+            "environment.workspace_mb must be between 1 and environment.memory_mb (512)",
         ),
         (
             "id: demo\ntests:\n  timeout_secs: 0\n",

@@ -1,9 +1,11 @@
 //! Tests of the sandbox against the real Docker engine: the persistent shell (state,
 //! timeouts, output caps, restarts, soft timeouts) in `shell.rs`; files, limits and labels,
-//! images, host operations and gc in `ops.rs`; shared fixtures here. Without an engine or the
+//! images, host operations and gc in `ops.rs`; hostile commands (fork bombs, OOM, floods,
+//! a full workspace) in `hostile.rs`; shared fixtures here. Without an engine or the
 //! base image they print why and return, except with CI=true, where they fail. Every
 //! container they start is removed, also on panic.
 
+mod hostile;
 mod ops;
 mod shell;
 
@@ -104,6 +106,7 @@ pub(super) fn container_spec(image: &str, key: &str) -> ContainerSpec {
         nano_cpus: 1_000_000_000,
         pids_limit: 256,
         workspace: "/workspace".into(),
+        workspace_bytes: 256 * 1024 * 1024,
         user: AGENT_USER.into(),
     }
 }

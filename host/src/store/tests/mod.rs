@@ -11,6 +11,7 @@ use serde_json::json;
 use super::*;
 
 mod files;
+mod finalise;
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_760_000_000 + secs, 123_456_000)

@@ -1,0 +1,1 @@
+printf ok > /workspace/done.txt && cat /workspace/done.txt
