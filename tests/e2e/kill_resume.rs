@@ -163,6 +163,20 @@ fn volumes_of(containers: &[String]) -> Vec<String> {
     volumes
 }
 
+/// Runs `synth gc` and checks that none of `containers` is left.
+fn gc_leaves_none_of(name: &str, containers: &[String]) {
+    let out = synth(&["gc"], &[]);
+    assert!(out.status.success(), "synth gc failed:\n{}", text(&out));
+    let still: Vec<_> = containers
+        .iter()
+        .filter(|c| exists("container", c))
+        .collect();
+    assert!(
+        still.is_empty(),
+        "{name}: containers left after synth gc: {still:?}"
+    );
+}
+
 fn exists(kind: &str, id: &str) -> bool {
     Command::new("docker")
         .args([kind, "inspect", id])
@@ -352,13 +366,7 @@ fn kill_and_resume(name: &str, kill: &Kill, gc_first: bool) -> Cycle {
     let before = check_consistent(&w.db);
 
     if gc_first {
-        let out = synth(&["gc"], &[]);
-        assert!(out.status.success(), "synth gc failed:\n{}", text(&out));
-        let still: Vec<_> = leftovers
-            .iter()
-            .filter(|c| exists("container", c))
-            .collect();
-        assert!(still.is_empty(), "{name}: synth gc left {still:?}");
+        gc_leaves_none_of(name, &leftovers);
     }
     let resumed_at = Instant::now();
     let out = w.run_ok(&mut reaper);
@@ -413,13 +421,7 @@ fn kill_and_resume(name: &str, kill: &Kill, gc_first: bool) -> Cycle {
         "{name}: the re-run did not finish its runs row"
     );
 
-    let out = synth(&["gc"], &[]);
-    assert!(out.status.success(), "synth gc failed:\n{}", text(&out));
-    let still: Vec<_> = leftovers
-        .iter()
-        .filter(|c| exists("container", c))
-        .collect();
-    assert!(still.is_empty(), "{name}: containers left: {still:?}");
+    gc_leaves_none_of(name, &leftovers);
     let vols: Vec<_> = volumes.iter().filter(|v| exists("volume", v)).collect();
     assert!(vols.is_empty(), "{name}: volumes left: {vols:?}");
     assert!(

@@ -237,8 +237,26 @@ async fn attempt_body(
         user: crate::sandbox::AGENT_USER.to_string(),
     };
     crate::failpoint::hit("episode.before_container_start");
-    let sandbox = match shared.docker.start(&spec).await {
-        Ok(s) => Arc::new(s),
+    // The start runs to its end on the cleanup tracker even if the attempt is cancelled
+    // meanwhile: a creation cut short would leave a container that nobody holds. One that
+    // comes up after the cancellation is removed right there.
+    let starting = {
+        let docker = shared.docker.clone();
+        let cancel = cancel.clone();
+        shared.cleanup.spawn(async move {
+            let started = docker.start(&spec).await;
+            if let Ok(sb) = &started
+                && cancel.is_cancelled()
+                && let Err(e) = sb.remove().await
+            {
+                tracing::warn!(container = sb.container_id(), error = %e, "cannot remove container");
+            }
+            started
+        })
+    };
+    let sandbox = match starting.await {
+        Ok(Ok(s)) => Arc::new(s),
+        Ok(Err(e)) => return Ending::infra(format!("container start: {e}")),
         Err(e) => return Ending::infra(format!("container start: {e}")),
     };
     let mut guard = ContainerGuard(Some(sandbox.clone()), shared.cleanup.clone());

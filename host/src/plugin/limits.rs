@@ -57,28 +57,67 @@ fn mib(bytes: usize) -> String {
 #[error("{}", .0.reason())]
 pub struct LimitExceeded(pub LimitHit);
 
+/// One capped total (bytes of linear memory, or table elements) over all of a store's
+/// memories or tables.
+#[derive(Debug)]
+struct Pool {
+    cap: usize,
+    total: usize,
+    /// Granted by the last `growing` call, given back if the growth then fails.
+    pending: usize,
+}
+
+impl Pool {
+    fn new(cap: usize) -> Pool {
+        Pool {
+            cap,
+            total: 0,
+            pending: 0,
+        }
+    }
+
+    /// Books a growth from `current` to `desired`: `Err(total asked for)` past the cap,
+    /// `Ok(false)` past the item's own declared maximum (an ordinary wasm failure, -1).
+    fn growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool, usize> {
+        let delta = desired.saturating_sub(current);
+        let requested = self.total.saturating_add(delta);
+        if requested > self.cap {
+            return Err(requested);
+        }
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        self.total = requested;
+        self.pending = delta;
+        Ok(true)
+    }
+
+    /// Permitted by [`Pool::growing`] but refused by the engine (for example no address
+    /// space left): give the amount back and let the grow instruction return -1.
+    fn grow_failed(&mut self) {
+        self.total = self.total.saturating_sub(self.pending);
+        self.pending = 0;
+    }
+}
+
 /// Caps one store's memories and tables, in total.
 #[derive(Debug)]
 pub struct EpisodeLimiter {
-    memory_cap: usize,
-    memory_total: usize,
-    /// Bytes granted by the last `memory_growing` call, returned if the growth then fails.
-    memory_pending: usize,
-    table_cap: usize,
-    table_total: usize,
-    table_pending: usize,
+    memory: Pool,
+    tables: Pool,
     hit: Option<LimitHit>,
 }
 
 impl EpisodeLimiter {
     pub fn new(memory_cap: usize, table_cap: usize) -> EpisodeLimiter {
         EpisodeLimiter {
-            memory_cap,
-            memory_total: 0,
-            memory_pending: 0,
-            table_cap,
-            table_total: 0,
-            table_pending: 0,
+            memory: Pool::new(memory_cap),
+            tables: Pool::new(table_cap),
             hit: None,
         }
     }
@@ -91,7 +130,13 @@ impl EpisodeLimiter {
     /// Linear memory in use, in bytes, over all memories.
     #[cfg(test)]
     pub fn memory_bytes(&self) -> usize {
-        self.memory_total
+        self.memory.total
+    }
+
+    /// Remembers the first cap hit and turns it into the trap.
+    fn refuse(&mut self, hit: LimitHit) -> wasmtime::Result<bool> {
+        self.hit.get_or_insert(hit);
+        Err(LimitExceeded(hit).into())
     }
 }
 
@@ -102,30 +147,17 @@ impl ResourceLimiter for EpisodeLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let delta = desired.saturating_sub(current);
-        let requested = self.memory_total.saturating_add(delta);
-        if requested > self.memory_cap {
-            let hit = LimitHit::Memory {
-                cap: self.memory_cap,
+        match self.memory.growing(current, desired, maximum) {
+            Ok(granted) => Ok(granted),
+            Err(requested) => self.refuse(LimitHit::Memory {
+                cap: self.memory.cap,
                 requested,
-            };
-            self.hit.get_or_insert(hit);
-            return Err(LimitExceeded(hit).into());
+            }),
         }
-        if maximum.is_some_and(|max| desired > max) {
-            // Past the memory's own declared maximum: an ordinary wasm failure (-1).
-            return Ok(false);
-        }
-        self.memory_total = requested;
-        self.memory_pending = delta;
-        Ok(true)
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        // Permitted above but refused by the engine (for example no address space left):
-        // give the bytes back and let `memory.grow` return -1.
-        self.memory_total = self.memory_total.saturating_sub(self.memory_pending);
-        self.memory_pending = 0;
+        self.memory.grow_failed();
         tracing::debug!(error = %error, "a plugin's memory growth failed");
         Ok(())
     }
@@ -136,27 +168,17 @@ impl ResourceLimiter for EpisodeLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let delta = desired.saturating_sub(current);
-        let requested = self.table_total.saturating_add(delta);
-        if requested > self.table_cap {
-            let hit = LimitHit::Table {
-                cap: self.table_cap,
+        match self.tables.growing(current, desired, maximum) {
+            Ok(granted) => Ok(granted),
+            Err(requested) => self.refuse(LimitHit::Table {
+                cap: self.tables.cap,
                 requested,
-            };
-            self.hit.get_or_insert(hit);
-            return Err(LimitExceeded(hit).into());
+            }),
         }
-        if maximum.is_some_and(|max| desired > max) {
-            return Ok(false);
-        }
-        self.table_total = requested;
-        self.table_pending = delta;
-        Ok(true)
     }
 
     fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.table_total = self.table_total.saturating_sub(self.table_pending);
-        self.table_pending = 0;
+        self.tables.grow_failed();
         tracing::debug!(error = %error, "a plugin's table growth failed");
         Ok(())
     }

@@ -35,8 +35,24 @@ impl Engine {
     /// (created by the engine, but never handed to an episode). Returns the removed ids.
     pub async fn remove_own(&self) -> Result<Vec<String>, SandboxError> {
         let me = Owner::current()?;
-        self.remove_where(|owner| owner.is_some_and(|o| o == me))
-            .await
+        let mut removed = Vec::new();
+        // Again until none is listed: a removal already under way elsewhere returns at once
+        // and is only done when the container is no longer listed.
+        for _ in 0..20 {
+            let round = self
+                .remove_where(|owner| owner.as_ref() == Some(&me))
+                .await?;
+            if round.is_empty() {
+                break;
+            }
+            for id in round {
+                if !removed.contains(&id) {
+                    removed.push(id);
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Ok(removed)
     }
 
     /// Removes the synth containers whose owner (`None`: incomplete owner labels, which

@@ -30,7 +30,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// (an ignored signal would be inherited by children) with `return`, which abandons the
 /// sourced command; outside a command the `return` fails silently.
 const SHELL_INIT: &str = "exec 2>&1\n";
-const TRAP_INT: &str = "trap 'return 130 2>/dev/null' INT";
+/// Every builtin the frame calls is `\builtin`: an agent's function or alias named `cd`,
+/// `printf` or `trap` (a common dotfile habit) must not break the framing.
+const TRAP_INT: &str = "\\builtin trap 'return 130 2>/dev/null' INT";
 
 /// Kills the process tree of the shell ($1) and its process group; with $2=1 the shell
 /// itself is spared.
@@ -132,7 +134,7 @@ pub(crate) fn frame(
     env: &[(String, String)],
     token: &str,
 ) -> String {
-    let body = "source /dev/fd/3";
+    let body = "\\builtin source /dev/fd/3";
     let run = if cwd.is_none() && env.is_empty() {
         body.to_string()
     } else {
@@ -140,11 +142,11 @@ pub(crate) fn frame(
         // interrupt ends it and the parent shell carries on to the marker.
         let mut pre = String::new();
         if let Some(dir) = cwd {
-            pre.push_str(&format!("cd -- {} && ", sq(dir)));
+            pre.push_str(&format!("\\builtin cd -- {} && ", sq(dir)));
         }
         if !env.is_empty() {
             let pairs: Vec<String> = env.iter().map(|(k, v)| format!("{k}={}", sq(v))).collect();
-            pre.push_str(&format!("export {} && ", pairs.join(" ")));
+            pre.push_str(&format!("\\builtin export {} && ", pairs.join(" ")));
         }
         format!("( {pre}{body} )")
     };
@@ -152,7 +154,7 @@ pub(crate) fn frame(
     // The INT trap is set again each time: a command may have changed it for itself.
     format!(
         "{TRAP_INT}; {run} 3<<'{delim}' </dev/null 2>&1\n{command}\n{delim}\n\
-         printf '\\n%s %d\\n' '{token}' \"$?\"\n"
+         \\builtin printf '\\n%s %d\\n' '{token}' \"$?\"\n"
     )
 }
 
@@ -395,8 +397,8 @@ mod unit {
         let f = frame("echo 'a\nexit 3", None, &[], "__SYNTH_t__");
         assert_eq!(
             f,
-            "trap 'return 130 2>/dev/null' INT; source /dev/fd/3 3<<'__SYNTH_t___END' </dev/null 2>&1\n\
-             echo 'a\nexit 3\n__SYNTH_t___END\nprintf '\\n%s %d\\n' '__SYNTH_t__' \"$?\"\n"
+            "\\builtin trap 'return 130 2>/dev/null' INT; \\builtin source /dev/fd/3 3<<'__SYNTH_t___END' </dev/null 2>&1\n\
+             echo 'a\nexit 3\n__SYNTH_t___END\n\\builtin printf '\\n%s %d\\n' '__SYNTH_t__' \"$?\"\n"
         );
         let g = frame(
             "pwd",
@@ -404,7 +406,9 @@ mod unit {
             &[("A".into(), "x y".into())],
             "__SYNTH_t__",
         );
-        assert!(g.contains("; ( cd -- '/tmp' && export A='x y' && source /dev/fd/3 ) 3<<"));
+        assert!(g.contains(
+            "; ( \\builtin cd -- '/tmp' && \\builtin export A='x y' && \\builtin source /dev/fd/3 ) 3<<"
+        ));
     }
 
     #[test]

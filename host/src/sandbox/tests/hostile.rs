@@ -507,6 +507,43 @@ async fn commands_that_end_the_shell_get_a_fresh_one() {
 }
 
 #[tokio::test]
+async fn functions_and_aliases_shadowing_builtins_do_not_break_the_framing() {
+    let Some(engine) = engine().await else { return };
+    let sb = sandbox(&engine, "shadow").await;
+    run(
+        &sb,
+        "printf() { echo hijacked; }; cd() { echo nope; }; trap() { :; }; \
+         source() { :; }; export() { :; }; shopt -s expand_aliases; alias printf='echo aliased'",
+    )
+    .await;
+    let (o, took) = timed(&sb, "echo still framed", 10).await;
+    assert_eq!(text(&o), "still framed\n", "{o:?}");
+    assert!(!o.timed_out && o.exit_code == Some(0), "{o:?}");
+    // Options for one command (cwd, env) go through `cd` and `export` too.
+    let o = sb
+        .exec(
+            "pwd; echo $ONLY_HERE",
+            &ExecOptions {
+                timeout: Some(Duration::from_secs(10)),
+                cwd: Some("/tmp".into()),
+                env: vec![("ONLY_HERE".into(), "x".into())],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("exec with cwd and env");
+    assert_eq!(text(&o), "/tmp\nx\n", "{o:?}");
+    let ok = assert_usable(&sb, "shadowed builtins").await;
+    report(
+        "functions shadowing printf, cd, trap, source, export",
+        "framing intact",
+        took,
+        ok,
+    );
+    sb.remove().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_full_workspace_is_bounded_and_file_transfer_still_works() {
     let Some(engine) = engine().await else { return };
     let image = test_image(&engine).await;
