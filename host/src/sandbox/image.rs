@@ -154,6 +154,10 @@ pub(crate) fn dockerfile(spec: &ImageSpec) -> Result<String, SandboxError> {
     let mut d = String::new();
     d.push_str("# synth task image (generated: the tag hashes this text, the base image id and the context)\n");
     d.push_str(&format!("FROM {base}\n"));
+    // The variables (an instance's parameters) go where the first step that needs them
+    // is: before the setup commands, or last when there are none, so that the instances of
+    // one template share every build step before them through the build cache.
+    let mut env_lines = String::new();
     for (k, v) in &spec.env {
         check_env_name(k)?;
         if v.contains(['\n', '\r', '\0']) {
@@ -161,7 +165,7 @@ pub(crate) fn dockerfile(spec: &ImageSpec) -> Result<String, SandboxError> {
                 "image variable {k} has a line break or NUL"
             )));
         }
-        d.push_str(&format!("ENV {k}={}\n", env_value(v)));
+        env_lines.push_str(&format!("ENV {k}={}\n", env_value(v)));
     }
     let user = format!(
         "id -u {u} >/dev/null 2>&1 || if getent passwd 1000 >/dev/null; \
@@ -178,6 +182,9 @@ pub(crate) fn dockerfile(spec: &ImageSpec) -> Result<String, SandboxError> {
     d.push('\n');
     d.push_str(&format!("WORKDIR {ws}\n"));
     d.push_str(&format!("COPY --chown={u}:{u} context/ {ws}/\n"));
+    if !spec.setup.is_empty() {
+        d.push_str(&std::mem::take(&mut env_lines));
+    }
     for cmd in &spec.setup {
         d.push_str(&run_json(&["bash", "-lc", cmd]));
         d.push('\n');
@@ -211,6 +218,7 @@ pub(crate) fn dockerfile(spec: &ImageSpec) -> Result<String, SandboxError> {
     );
     d.push_str(&run_json(&["/bin/sh", "-c", &stash]));
     d.push('\n');
+    d.push_str(&env_lines);
     Ok(d)
 }
 
@@ -389,6 +397,25 @@ mod unit {
             env: vec![("SYNTH_PARAM_N".into(), "a \"b\" $HOME \\".into())],
             workspace: "/workspace".into(),
         }
+    }
+
+    #[test]
+    fn without_setup_the_variables_come_last_so_instances_share_the_build() {
+        let mut a = spec();
+        a.setup.clear();
+        let mut b = a.clone();
+        b.env = vec![("SYNTH_PARAM_N".into(), "other".into())];
+        let (da, db) = (dockerfile(&a).unwrap(), dockerfile(&b).unwrap());
+        let common = da
+            .lines()
+            .zip(db.lines())
+            .take_while(|(x, y)| x == y)
+            .count();
+        assert_eq!(common, da.lines().count() - 1, "{da}\n---\n{db}");
+        assert_eq!(db.lines().last(), Some("ENV SYNTH_PARAM_N=\"other\""));
+        // With setup, they come before it (the setup may use them).
+        let d = dockerfile(&spec()).unwrap();
+        assert!(d.find("ENV SYNTH_PARAM_N").unwrap() < d.find("RUN [\"bash\",\"-lc\"").unwrap());
     }
 
     #[test]
