@@ -400,10 +400,8 @@ fn check_behaviour(
             }
         }
         "escape" => check_escape(&note(conn, key, "escape").unwrap_or_default(), &mut fail),
-        "never-finish" => {
-            if steps != 5 {
-                fail(format!("{steps} steps, expected the limit of 5"));
-            }
+        "never-finish" if steps != 5 => {
+            fail(format!("{steps} steps, expected the limit of 5"));
         }
         "huge-message" => {
             let refused = note(conn, key, "llm_refused").unwrap_or_default();
@@ -571,7 +569,7 @@ fn a_plugin_dumping_everything_it_sees_finds_no_api_key() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!output.contains(&fragments[1]), "synth printed the key");
+    assert!(!output.contains(fragments[1]), "synth printed the key");
     assert!(
         leftover_containers(&conn).is_empty(),
         "containers left behind"

@@ -479,7 +479,7 @@ fn sigkill_at_every_failpoint_then_resume_finishes_exactly_the_plan() {
     let mut cycles = Vec::new();
     for (i, (fp, n)) in SCHEDULE.iter().enumerate() {
         let name = format!("{fp}@{n}");
-        let c = kill_and_resume(&name, &Kill::Failpoint(*fp, *n), i % 2 == 0);
+        let c = kill_and_resume(&name, &Kill::Failpoint(fp, *n), i % 2 == 0);
         report(&name, &c);
         cycles.push(c);
     }
