@@ -101,6 +101,36 @@ pub fn run_mini(db: &Path, model: &str, extra: &[&str], env: &[(&str, &str)]) ->
     run_scaffold(&plugin("mini.wasm"), db, model, extra, env)
 }
 
+/// The arguments of `synth run` with `scaffold`, the tests-pass scorer, templates/, `model`
+/// and `db`, then `extra`.
+pub fn run_args(scaffold: &Path, db: &Path, model: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "run",
+        "--scaffold",
+        scaffold.to_str().unwrap(),
+        "--scorer",
+        plugin("tests-pass.wasm").to_str().unwrap(),
+        "--tasks",
+        templates().to_str().unwrap(),
+        "--model",
+        model,
+        "--db",
+        db.to_str().unwrap(),
+        "--no-progress",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs `synth run` with `args` (see [`run_args`]), whatever its exit status.
+pub fn synth_run(args: &[String], env: &[(&str, &str)]) -> Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    synth(&args, env)
+}
+
 /// Runs `synth run` with `scaffold` and the tests-pass scorer over templates/; panics on
 /// failure.
 pub fn run_scaffold(
@@ -110,24 +140,7 @@ pub fn run_scaffold(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Output {
-    let scorer = plugin("tests-pass.wasm");
-    let templates = templates();
-    let mut args = vec![
-        "run",
-        "--scaffold",
-        scaffold.to_str().unwrap(),
-        "--scorer",
-        scorer.to_str().unwrap(),
-        "--tasks",
-        templates.to_str().unwrap(),
-        "--model",
-        model,
-        "--db",
-        db.to_str().unwrap(),
-        "--no-progress",
-    ];
-    args.extend_from_slice(extra);
-    let out = synth(&args, env);
+    let out = synth_run(&run_args(scaffold, db, model, extra), env);
     assert!(out.status.success(), "synth run failed:\n{}", text(&out));
     out
 }

@@ -310,19 +310,13 @@ fn a_provider_failing_past_the_budget_is_an_infra_error_and_the_run_goes_on() {
     );
     let db = dir.path().join("down.duckdb");
     let t0 = Instant::now();
-    let out = synth(
+    let args = run_args(
+        &plugin("mini.wasm"),
+        &db,
+        "faulty/down",
         &[
-            "run",
-            "--scaffold",
-            plugin("mini.wasm").to_str().unwrap(),
-            "--scorer",
-            plugin("tests-pass.wasm").to_str().unwrap(),
-            "--tasks",
-            templates().to_str().unwrap(),
             "--task",
             "inventory-rounding",
-            "--model",
-            "faulty/down",
             "--model",
             "faulty/stuck",
             "--model",
@@ -331,12 +325,9 @@ fn a_provider_failing_past_the_budget_is_an_infra_error_and_the_run_goes_on() {
             "3",
             "--config",
             &config,
-            "--db",
-            db.to_str().unwrap(),
-            "--no-progress",
         ],
-        &[],
     );
+    let out = synth_run(&args, &[]);
     let wall = t0.elapsed();
     // Bounded: 3 flow attempts × 3 HTTP attempts (≤ 1 s each) plus the flow's pauses.
     assert!(

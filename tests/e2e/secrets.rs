@@ -152,29 +152,23 @@ fn no_key_or_fragment_reaches_a_row_a_log_or_a_container() {
     )
     .expect("write");
     let db = dir.path().join("secrets.duckdb");
-    let out = synth(
+    let args = run_args(
+        &plugin("mini.wasm"),
+        &db,
+        "openai/ok",
         &[
-            "run",
-            "--scaffold",
-            plugin("mini.wasm").to_str().unwrap(),
-            "--scorer",
-            plugin("tests-pass.wasm").to_str().unwrap(),
-            "--tasks",
-            templates().to_str().unwrap(),
             "--task",
             "inventory-rounding",
-            "--model",
-            "openai/ok",
             "--model",
             "openai/denied",
             "--concurrency",
             "2",
             "--config",
             config.to_str().unwrap(),
-            "--db",
-            db.to_str().unwrap(),
-            "--no-progress",
         ],
+    );
+    let out = synth_run(
+        &args,
         &[
             ("OPENAI_API_KEY", &key),
             ("OPENAI_BASE_URL", &server.base_url),

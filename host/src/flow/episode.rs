@@ -204,11 +204,17 @@ impl Drop for ContainerGuard {
             && tokio::runtime::Handle::try_current().is_ok()
         {
             self.1.spawn(async move {
-                if let Err(e) = sb.remove().await {
-                    tracing::warn!(container = sb.container_id(), error = %e, "cannot remove container");
-                }
+                remove_or_warn(&sb).await;
             });
         }
+    }
+}
+
+/// Removes an episode's container; a failure is a warning (`synth gc` and the run's final
+/// sweep remove what is left).
+async fn remove_or_warn(sandbox: &Sandbox) {
+    if let Err(e) = sandbox.remove().await {
+        tracing::warn!(container = sandbox.container_id(), error = %e, "cannot remove container");
     }
 }
 
@@ -247,9 +253,8 @@ async fn attempt_body(
             let started = docker.start(&spec).await;
             if let Ok(sb) = &started
                 && cancel.is_cancelled()
-                && let Err(e) = sb.remove().await
             {
-                tracing::warn!(container = sb.container_id(), error = %e, "cannot remove container");
+                remove_or_warn(sb).await;
             }
             started
         })
@@ -381,9 +386,7 @@ async fn attempt_body(
         }));
     crate::failpoint::hit("episode.after_verification");
     guard.0 = None;
-    if let Err(e) = sandbox.remove().await {
-        tracing::warn!(container = sandbox.container_id(), error = %e, "cannot remove container");
-    }
+    remove_or_warn(&sandbox).await;
     Ending {
         status,
         termination,
