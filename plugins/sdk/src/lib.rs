@@ -37,12 +37,15 @@
 //! works natively, so plugin logic is unit-tested with plain `cargo test`; the imports panic
 //! when called outside a component. Write loops against [`host::Host`] to test them natively.
 
+pub mod calls;
 pub mod config;
 mod error;
 pub mod host;
 pub mod log;
 mod message;
 mod observation;
+pub mod schema;
+pub mod testing;
 mod tool;
 
 /// Generated bindings of world `scaffold`. Export a scaffold with [`export_scaffold!`].
@@ -71,7 +74,12 @@ pub mod scorer_bindings {
     });
 }
 
+pub use calls::{CallMode, FormatError, Reply};
 pub use config::{ConfigError, parse_config};
+pub use schema::{ArgError, schema_of};
+/// Re-exported so plugins derive `JsonSchema` without naming the crate themselves:
+/// `#[derive(synth_sdk::schemars::JsonSchema)]` or `use synth_sdk::schemars::JsonSchema`.
+pub use schemars;
 
 pub use observation::observation;
 pub use scaffold_bindings::synth::plugin::types::{
