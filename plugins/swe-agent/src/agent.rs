@@ -6,11 +6,15 @@
 //! (the host still records every call). After `max_format_errors` consecutive bad replies
 //! the episode ends with gave-up (the original's `exit_format`).
 //!
+//! Bash commands on SWE-agent's blocklist (editors, pagers, bare interpreters, `make`) are
+//! refused the same way unless `block_commands` is off.
+//!
 //! The working directory shown in the footer is always the workspace: `cd` inside `bash` is
 //! not tracked, and the file tools resolve relative paths against the workspace.
 //!
 //! Written against [`Host`]; it must never repair a model's output or call imports directly.
 
+use crate::blocklist;
 use crate::config::{Config, OVERLAP};
 use crate::history::collapse;
 use crate::prompt::{self, FormatIssue};
@@ -54,7 +58,7 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
             Err(e) => return llm_failure(e),
         };
         let reply = mode.parse(&completion.message, &specs, step + 1);
-        let (call, action) = match one_call(&reply) {
+        let (call, action) = match one_call(&reply, config.block_commands) {
             Ok(found) => found,
             Err(issue) => {
                 format_errors += 1;
@@ -87,8 +91,9 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
     ))
 }
 
-/// The reply's single call and what it asks for, or why there is not exactly one.
-fn one_call(reply: &Reply) -> Result<(ToolCall, Action), FormatIssue> {
+/// The reply's single call and what it asks for, or why there is not exactly one (or why
+/// the environment refuses it, when `block` is set).
+fn one_call(reply: &Reply, block: bool) -> Result<(ToolCall, Action), FormatIssue> {
     if let Some(error) = &reply.format_error {
         // The SDK's text parser says so when a reply holds several calls.
         return Err(if error.0.starts_with("Only one function call") {
@@ -99,7 +104,12 @@ fn one_call(reply: &Reply) -> Result<(ToolCall, Action), FormatIssue> {
     }
     match reply.calls.as_slice() {
         [] => Err(FormatIssue::Missing),
-        [call] => Ok((call.clone(), tools::parse_call(call)?)),
+        [call] => match tools::parse_call(call)? {
+            Action::Bash(command) if block && blocklist::blocked(&command) => {
+                Err(FormatIssue::Blocked(command))
+            }
+            action => Ok((call.clone(), action)),
+        },
         _ => Err(FormatIssue::Multiple),
     }
 }

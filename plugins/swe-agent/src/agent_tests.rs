@@ -283,3 +283,23 @@ fn temperature_and_thinking_pass_through() {
     assert_eq!(host.requests[0].params.temperature, Some(0.0));
     assert!(host.requests[0].params.stop.is_empty());
 }
+
+#[test]
+fn blocked_commands_are_refused_unless_allowed() {
+    let mut host = FakeHost::new();
+    host.reply_call("bash", json!({"command": "vim calc.py"}))
+        .reply_call("submit", json!({}));
+    run_with(&mut host, "{}").unwrap();
+    assert!(host.commands.is_empty());
+    assert_eq!(
+        last_text(&host, 1),
+        "Operation 'vim calc.py' is not supported by this environment."
+    );
+
+    let mut host = FakeHost::new();
+    host.reply_call("bash", json!({"command": "make"}))
+        .reply_call("submit", json!({}));
+    host.result(exec_result(0, "built\n"));
+    run_with(&mut host, r#"{"block_commands": false}"#).unwrap();
+    assert_eq!(host.commands, vec!["make"]);
+}

@@ -57,6 +57,15 @@ pub struct Config {
     #[serde(default = "default_max_format_errors")]
     #[schemars(range(min = 1))]
     pub max_format_errors: u32,
+    /// Refuse bash commands on SWE-agent's blocklist (vim, nano, less, tail -f, make, a bare
+    /// python or bash, ...) with `Operation '...' is not supported by this environment.`,
+    /// counted like a format error, as the original does.
+    #[serde(default = "default_block_commands")]
+    pub block_commands: bool,
+}
+
+fn default_block_commands() -> bool {
+    true
 }
 
 fn default_window() -> u32 {
@@ -86,6 +95,7 @@ impl Default for Config {
             keep_observations: DEFAULT_KEEP_OBSERVATIONS,
             command_timeout_secs: DEFAULT_COMMAND_TIMEOUT_SECS,
             max_format_errors: DEFAULT_MAX_FORMAT_ERRORS,
+            block_commands: true,
         }
     }
 }
@@ -195,6 +205,7 @@ mod tests {
             "keep_observations",
             "command_timeout_secs",
             "max_format_errors",
+            "block_commands",
         ] {
             assert!(props.contains_key(key), "{key}");
             assert!(props[key].get("description").is_some(), "{key}");

@@ -7,6 +7,7 @@
 //! in tests against `synth_sdk::testing::FakeHost`.
 
 pub mod agent;
+pub mod blocklist;
 pub mod config;
 pub mod edit;
 pub mod history;

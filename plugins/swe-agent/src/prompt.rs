@@ -129,6 +129,8 @@ pub enum FormatIssue {
     Multiple,
     /// Arguments the tool does not take; the message names them.
     UnexpectedArg(String),
+    /// A bash command the environment refuses (see `blocklist`); holds the command.
+    Blocked(String),
     /// Anything else (unknown command, missing or invalid arguments, unparseable text call).
     Other(String),
 }
@@ -161,6 +163,7 @@ pub fn format_error(issue: &FormatIssue, mode: CallMode) -> String {
              Make sure your function call doesn't include any extra arguments that are not in \
              the allowed arguments, and only use the allowed commands."
         ),
+        FormatIssue::Blocked(command) => crate::blocklist::message(command),
         FormatIssue::Other(message) => {
             format!("Your action could not be parsed properly: {message}.")
         }

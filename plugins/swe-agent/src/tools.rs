@@ -23,7 +23,7 @@ use synth_sdk::{ArgError, RunError, ToolCall, ToolSpec};
 /// observation is then clipped to 100 000 characters as in the original.
 pub const BASH_OUTPUT_BYTES: u32 = 200_000;
 
-/// Arguments of `bash`.
+// Arguments of `bash`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BashArgs {
@@ -31,7 +31,7 @@ pub struct BashArgs {
     pub command: String,
 }
 
-/// Arguments of `open`.
+// Arguments of `open`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenArgs {
@@ -43,7 +43,7 @@ pub struct OpenArgs {
     pub line_number: Option<i64>,
 }
 
-/// Arguments of `goto`.
+// Arguments of `goto`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GotoArgs {
@@ -53,12 +53,12 @@ pub struct GotoArgs {
     pub line_number: i64,
 }
 
-/// No arguments (`scroll_up`, `scroll_down`, `submit`).
+// No arguments (`scroll_up`, `scroll_down`, `submit`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
-/// Arguments of `create`.
+// Arguments of `create`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
@@ -66,7 +66,7 @@ pub struct CreateArgs {
     pub filename: String,
 }
 
-/// Arguments of `edit`.
+// Arguments of `edit`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditArgs {
@@ -82,7 +82,7 @@ pub struct EditArgs {
     pub replacement_text: String,
 }
 
-/// Arguments of `search_file`.
+// Arguments of `search_file`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchFileArgs {
@@ -93,7 +93,7 @@ pub struct SearchFileArgs {
     pub file: Option<String>,
 }
 
-/// Arguments of `search_dir`.
+// Arguments of `search_dir`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchDirArgs {
@@ -104,7 +104,7 @@ pub struct SearchDirArgs {
     pub dir: Option<String>,
 }
 
-/// Arguments of `find_file`.
+// Arguments of `find_file`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindFileArgs {
@@ -134,48 +134,60 @@ fn optional_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::E
     }
 }
 
+/// A tool whose parameters are `T`'s schema, without the struct-level description and with
+/// an explicit (possibly empty) `properties` object, which some providers require.
+fn spec<T: JsonSchema>(name: &str, description: &str) -> ToolSpec {
+    let mut tool = ToolSpec::from_args::<T>(name, description);
+    if let Ok(Value::Object(mut schema)) = serde_json::from_str::<Value>(&tool.parameters) {
+        schema.remove("description");
+        schema.entry("properties").or_insert_with(|| json!({}));
+        tool.parameters = Value::Object(schema).to_string();
+    }
+    tool
+}
+
 /// The tools, in the order the model sees them. `window` fills in the scroll descriptions.
 pub fn specs(window: u32) -> Vec<ToolSpec> {
     vec![
-        ToolSpec::from_args::<BashArgs>(
+        spec::<BashArgs>(
             "bash",
             "Runs a command in the persistent bash shell and shows its output.",
         )
         .shell("command", json!({})),
-        ToolSpec::from_args::<OpenArgs>(
+        spec::<OpenArgs>(
             "open",
             "Opens a file in the viewer. With line_number, the window moves so that it shows that line.",
         ),
-        ToolSpec::from_args::<GotoArgs>(
+        spec::<GotoArgs>(
             "goto",
             "Moves the viewer's window so that it shows line_number of the open file.",
         ),
-        ToolSpec::from_args::<NoArgs>(
+        spec::<NoArgs>(
             "scroll_up",
             &format!("Moves the viewer's window up {window} lines."),
         ),
-        ToolSpec::from_args::<NoArgs>(
+        spec::<NoArgs>(
             "scroll_down",
             &format!("Moves the viewer's window down {window} lines."),
         ),
-        ToolSpec::from_args::<CreateArgs>("create", "Creates a new, empty file and opens it."),
-        ToolSpec::from_args::<EditArgs>(
+        spec::<CreateArgs>("create", "Creates a new, empty file and opens it."),
+        spec::<EditArgs>(
             "edit",
             "Replaces lines start_line through end_line (inclusive) of the open file with replacement_text. Every line of the text is written exactly as given, so indent it properly: to add `        print(x)` you must write all of its leading spaces.",
         ),
-        ToolSpec::from_args::<SearchFileArgs>(
+        spec::<SearchFileArgs>(
             "search_file",
             "Searches for search_term in a file (the open file by default) and lists the matching lines.",
         ),
-        ToolSpec::from_args::<SearchDirArgs>(
+        spec::<SearchDirArgs>(
             "search_dir",
             "Searches for search_term in all files under a directory (the repository by default) and lists the files with matches.",
         ),
-        ToolSpec::from_args::<FindFileArgs>(
+        spec::<FindFileArgs>(
             "find_file",
             "Finds files whose name matches file_name (shell wildcards allowed) under a directory (the repository by default).",
         ),
-        ToolSpec::from_args::<NoArgs>(
+        spec::<NoArgs>(
             "submit",
             "Submits your changes to the repository. This ends your work.",
         )
@@ -372,6 +384,12 @@ mod tests {
         assert_eq!(open["required"], json!(["path"]));
         assert_eq!(open["properties"]["line_number"]["type"], "integer");
         assert!(specs[3].description.contains("up 100 lines"));
+        let none: Value = serde_json::from_str(&specs[3].parameters).unwrap();
+        assert_eq!(
+            none,
+            json!({"type": "object", "properties": {}, "additionalProperties": false})
+        );
+        assert!(edit.get("description").is_none());
     }
 
     #[test]
