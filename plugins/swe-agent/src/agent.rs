@@ -62,6 +62,10 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
             Ok(found) => found,
             Err(issue) => {
                 format_errors += 1;
+                host.log(
+                    Level::Warn,
+                    &format!("format error {format_errors}: {issue:?}"),
+                );
                 if format_errors >= config.max_format_errors {
                     return Ok(Outcome::new(
                         ExitKind::GaveUp,
