@@ -45,3 +45,18 @@ impl Scaffold for SweAgent {
 }
 
 synth_sdk::export_scaffold!(SweAgent);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_needs_no_imports() {
+        let info = SweAgent::describe();
+        assert_eq!(info.name, "swe-agent");
+        assert_eq!(info.tools.len(), 11);
+        let schema: serde_json::Value = serde_json::from_str(&info.config_schema).unwrap();
+        assert_eq!(schema["type"], "object");
+        assert!(config::Config::parse("").is_ok());
+    }
+}
