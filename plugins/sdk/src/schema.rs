@@ -12,9 +12,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// The JSON Schema of `T` as a tool's `parameters`: subschemas inlined, no `$schema` or
-/// `title`, and optional fields shown by their type alone (an `Option<String>` field is
-/// `{"type": "string"}` and is left out of `required`), as function-calling APIs expect.
+/// The JSON Schema of `T` as a tool's `parameters`: subschemas inlined, no `$schema`,
+/// `title` or top-level `description` (the struct's doc comment; the tool has its own), an
+/// explicit empty `properties` for a struct without fields, and optional fields shown by
+/// their type alone (an `Option<String>` field is `{"type": "string"}` and is left out of
+/// `required`), as function-calling APIs expect.
 pub fn schema_of<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft2020_12()
         .with(|s| {
@@ -25,6 +27,11 @@ pub fn schema_of<T: JsonSchema>() -> Value {
     let mut value = generator.into_root_schema_for::<T>().to_value();
     if let Value::Object(map) = &mut value {
         map.remove("title");
+        map.remove("description");
+        if map.get("type") == Some(&Value::String("object".into())) {
+            map.entry("properties")
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
     }
     tidy(&mut value);
     value
@@ -212,11 +219,26 @@ mod tests {
         }
     }
 
+    /// No arguments.
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct NoArgs {}
+
+    #[test]
+    fn schema_of_an_empty_struct() {
+        let s = schema_of::<NoArgs>();
+        assert_eq!(
+            s,
+            json!({"type": "object", "properties": {}, "additionalProperties": false})
+        );
+    }
+
     #[test]
     fn schema_is_clean() {
         let s = schema_of::<Args>();
         assert_eq!(s["type"], "object");
         assert!(s.get("title").is_none() && s.get("$schema").is_none());
+        assert!(s.get("description").is_none());
         assert_eq!(s["additionalProperties"], false);
         assert_eq!(
             s["properties"]["command"],
