@@ -20,9 +20,8 @@ if ! command -v componentize-py >/dev/null; then
     exit 1
 fi
 
-# Bindings for editors, type checkers and test_app.py only (wit_world/,
-# componentize_py_types.py): `componentize` generates its own copy, so they are written
-# outside the module path.
+# Bindings for editors and type checkers only (wit_world/, componentize_py_types.py):
+# `componentize` generates its own copy, so they are written outside the module path.
 rm -rf build/bindings
 componentize-py -d "$wit" -w scaffold bindings build/bindings
 
