@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
 wit="${WIT_DIR:-$here/../../wit/v0.1.0}"
-out="${1:-python-agent.wasm}"
+out="${1:-$here/python-agent.wasm}"
 # A relative OUTPUT is taken relative to where the script was called from.
 case "$out" in
     /*) ;;
