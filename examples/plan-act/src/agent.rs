@@ -96,29 +96,29 @@ fn act(
         Ok(call) => call,
         Err(message) => return Ok(Next::Observe(format!("Error: {message}"))),
     };
-    if let Call::Plan(args) = call {
-        return Ok(Next::Observe(write_plan(host, plan, args.steps)));
-    }
-    let plan = plan.get_or_insert_with(|| {
+    if plan.is_none() && !matches!(call, Call::Plan(_)) {
         // Acting before planning is allowed; the trajectory still gets its (empty) plan.
         let empty = Plan::default();
         host.log(Level::Info, "plan-act: the model acted before planning");
         host.note("plan", &empty.to_json().to_string());
-        empty
-    });
+        *plan = Some(empty);
+    }
     let text = match call {
-        Call::Plan(_) => unreachable!("handled above"),
+        Call::Plan(args) => write_plan(host, plan, args.steps),
         Call::Submit(args) => return Ok(Next::Submit(args.summary.unwrap_or_default())),
         Call::Bash(args) => tools::bash(host, &args.command, config.command_timeout_secs)?,
         Call::WriteFile(args) => tools::write_file(host, &args.path, &args.content)?,
         Call::ReadFile(args) => tools::read_file(host, &args.path)?,
-        Call::UpdatePlan(args) => match plan.update(&args.done, args.note) {
-            Ok(()) => {
-                host.note("plan_update", &plan.to_json().to_string());
-                format!("Plan updated.\n{}", plan.render())
+        Call::UpdatePlan(args) => {
+            let plan = plan.get_or_insert_with(Plan::default);
+            match plan.update(&args.done, args.note) {
+                Ok(()) => {
+                    host.note("plan_update", &plan.to_json().to_string());
+                    format!("Plan updated.\n{}", plan.render())
+                }
+                Err(e) => format!("Error: the plan was not changed: {e}."),
             }
-            Err(e) => format!("Error: the plan was not changed: {e}."),
-        },
+        }
     };
     Ok(Next::Observe(text))
 }
