@@ -1,5 +1,5 @@
 //! The contract is language-neutral: a scaffold written in Python and built with
-//! componentize-py (examples/python-hello, built by scripts/test.sh) runs unchanged and
+//! componentize-py (examples/python-agent, built by scripts/test.sh) runs unchanged and
 //! solves a template with the oracle.
 
 use crate::common::*;
@@ -9,17 +9,17 @@ fn python_scaffold_solves_a_template() {
     if !docker_available() {
         return;
     }
-    let hello = plugin("python-hello.wasm");
+    let agent = plugin("python-agent.wasm");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("python.duckdb");
-    run_scaffold(&hello, &db, "oracle", &["--task", "service-config"], &[]);
+    run_scaffold(&agent, &db, "oracle", &["--task", "service-config"], &[]);
     let conn = open_db(&db);
     assert_eq!(
         strings(
             &conn,
             "SELECT scaffold || ' ' || status || ' ' || reward::VARCHAR FROM v_episodes"
         ),
-        vec!["python-hello completed 1.0".to_string()]
+        vec!["python-agent completed 1.0".to_string()]
     );
     assert_eq!(
         count(&conn, "SELECT count(*) FROM v_actions WHERE op = 'exec'"),

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::plan::Plan;
 use crate::tools::{self, Call};
 use synth_sdk::host::Host;
-use synth_sdk::llm::{LlmError, Params};
+use synth_sdk::llm::Params;
 use synth_sdk::log::Level;
 use synth_sdk::{ExitKind, FinishReason, Message, Outcome, RunError, Task, ToolCall};
 
@@ -56,7 +56,7 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
         }
         let completion = match host.complete(&request, &request_tools, &params) {
             Ok(completion) => completion,
-            Err(e) => return llm_failure(e),
+            Err(e) => return e.into_outcome(),
         };
         let reply = mode.parse(&completion.message, &tools, step as usize + 1);
         history.push(mode.history_message(&completion.message));
@@ -157,15 +157,6 @@ fn no_tool_call(finish_reason: FinishReason, no_plan_yet: bool) -> String {
         "Continue with your plan, or call `submit` if the task is done."
     };
     format!("{cut}Error: your reply called no tool. Every reply must call a tool. {next}")
-}
-
-/// Budget and context errors end the episode with an outcome; the others fail the run.
-fn llm_failure(error: LlmError) -> Result<Outcome, RunError> {
-    match error {
-        LlmError::BudgetExhausted(m) => Ok(Outcome::new(ExitKind::BudgetExhausted, m)),
-        LlmError::ContextLengthExceeded(m) => Ok(Outcome::new(ExitKind::ContextLimit, m)),
-        other => Err(RunError::Llm(other.message())),
-    }
 }
 
 const SYSTEM_PROMPT: &str = "\

@@ -5,6 +5,7 @@ use super::*;
 use crate::config::test_task;
 use serde_json::{Value, json};
 use synth_sdk::Role;
+use synth_sdk::llm::LlmError;
 use synth_sdk::sandbox::SandboxError;
 use synth_sdk::testing::{FakeHost, exec_result};
 

@@ -7,7 +7,7 @@
 use crate::config::{Config, system_prompt};
 use serde_json::json;
 use synth_sdk::host::Host;
-use synth_sdk::llm::{LlmError, Params};
+use synth_sdk::llm::Params;
 use synth_sdk::log::Level;
 use synth_sdk::sandbox::{ExecOptions, SandboxError};
 use synth_sdk::{ExitKind, FinishReason, Message, Outcome, RunError, Task, ToolCall, ToolSpec};
@@ -71,7 +71,7 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
     for _ in 0..max_steps {
         let completion = match host.complete(&history, &tools, &params) {
             Ok(completion) => completion,
-            Err(e) => return llm_failure(e),
+            Err(e) => return e.into_outcome(),
         };
         let calls = completion.message.tool_calls.clone();
         history.push(completion.message);
@@ -140,15 +140,6 @@ fn act(host: &mut impl Host, call: &ToolCall, options: &ExecOptions) -> Result<A
         other => observe(format!(
             "Error: unknown tool `{other}`. The tools are `bash` and `submit`."
         )),
-    }
-}
-
-/// Budget and context errors end the episode with an outcome; the others fail the run.
-fn llm_failure(error: LlmError) -> Result<Outcome, RunError> {
-    match error {
-        LlmError::BudgetExhausted(m) => Ok(Outcome::new(ExitKind::BudgetExhausted, m)),
-        LlmError::ContextLengthExceeded(m) => Ok(Outcome::new(ExitKind::ContextLimit, m)),
-        other => Err(RunError::Llm(other.message())),
     }
 }
 

@@ -5,6 +5,7 @@ use super::*;
 use crate::config::test_task;
 use std::collections::VecDeque;
 use synth_sdk::llm::Completion;
+use synth_sdk::llm::LlmError;
 use synth_sdk::sandbox::ExecResult;
 use synth_sdk::{Role, ToolRole, Usage};
 

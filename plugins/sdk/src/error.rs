@@ -5,6 +5,7 @@
 
 use crate::llm::LlmError;
 use crate::sandbox::SandboxError;
+use crate::{ExitKind, Outcome, RunError};
 
 impl SandboxError {
     /// One sentence for a model or a log line, e.g. `not found: src/x.py`.
@@ -28,6 +29,17 @@ impl SandboxError {
 }
 
 impl LlmError {
+    /// How a loop ends on this error: budget and context errors end the episode with the
+    /// matching outcome (the host then verifies the workspace as usual); the others fail
+    /// the run with [`RunError::Llm`]. `Err(e) => return e.into_outcome()` in a loop.
+    pub fn into_outcome(self) -> Result<Outcome, RunError> {
+        match self {
+            LlmError::BudgetExhausted(m) => Ok(Outcome::new(ExitKind::BudgetExhausted, m)),
+            LlmError::ContextLengthExceeded(m) => Ok(Outcome::new(ExitKind::ContextLimit, m)),
+            other => Err(RunError::Llm(other.message())),
+        }
+    }
+
     /// One sentence for a log line or a run error, e.g. `provider error: 503 ...`.
     pub fn message(&self) -> String {
         match self {
@@ -59,5 +71,17 @@ mod tests {
             LlmError::Cancelled.message(),
             "the model call was cancelled"
         );
+        let ended = LlmError::BudgetExhausted("steps".into())
+            .into_outcome()
+            .unwrap();
+        assert_eq!(ended.exit, ExitKind::BudgetExhausted);
+        let ended = LlmError::ContextLengthExceeded("big".into())
+            .into_outcome()
+            .unwrap();
+        assert_eq!(ended.exit, ExitKind::ContextLimit);
+        assert!(matches!(
+            LlmError::Provider("503".into()).into_outcome(),
+            Err(RunError::Llm(m)) if m == "provider error: 503"
+        ));
     }
 }

@@ -21,7 +21,7 @@ use crate::prompt::{self, FormatIssue};
 use crate::tools::{self, Action, Session};
 use crate::viewer::Viewer;
 use synth_sdk::host::Host;
-use synth_sdk::llm::{LlmError, Params};
+use synth_sdk::llm::Params;
 use synth_sdk::log::Level;
 use synth_sdk::{CallMode, ExitKind, Message, Outcome, Reply, RunError, Task, ToolCall};
 
@@ -55,7 +55,7 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
         request.extend(retry.iter().cloned());
         let completion = match host.complete(&request, &request_tools, &params) {
             Ok(completion) => completion,
-            Err(e) => return llm_failure(e),
+            Err(e) => return e.into_outcome(),
         };
         let reply = mode.parse(&completion.message, &specs, step + 1);
         let (call, action) = match one_call(&reply, config.block_commands) {
@@ -129,15 +129,6 @@ fn retry_messages(mode: CallMode, message: &Message, reply: &Reply, error: &str)
         _ => messages.push(Message::user(error)),
     }
     messages
-}
-
-/// Budget and context errors end the episode with an outcome; the others fail the run.
-fn llm_failure(error: LlmError) -> Result<Outcome, RunError> {
-    match error {
-        LlmError::BudgetExhausted(m) => Ok(Outcome::new(ExitKind::BudgetExhausted, m)),
-        LlmError::ContextLengthExceeded(m) => Ok(Outcome::new(ExitKind::ContextLimit, m)),
-        other => Err(RunError::Llm(other.message())),
-    }
 }
 
 #[cfg(test)]

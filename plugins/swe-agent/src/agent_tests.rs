@@ -4,6 +4,7 @@
 use super::*;
 use crate::config::test_task;
 use serde_json::json;
+use synth_sdk::llm::LlmError;
 use synth_sdk::sandbox::SandboxError;
 use synth_sdk::testing::{FakeHost, exec_result};
 use synth_sdk::{ContentPart, Role};
