@@ -20,12 +20,12 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
     rustup target add wasm32-wasip2
 fi
 
-cargo build --target wasm32-wasip2 -p synth-mini -p synth-tests-pass -p synth-test-future-contract \
+cargo build --target wasm32-wasip2 -p synth-mini -p synth-openhands -p synth-tests-pass -p synth-test-future-contract \
     -p synth-test-hostile
 
 mkdir -p "$out_dir"
 # cargo names the artifacts after the crates (synth_mini.wasm); the host loads stable names.
-for pair in synth_mini:mini synth_tests_pass:tests-pass synth_test_future_contract:future-contract \
+for pair in synth_mini:mini synth_openhands:openhands synth_tests_pass:tests-pass synth_test_future_contract:future-contract \
     synth_test_hostile:hostile; do
     crate="${pair%%:*}"
     name="${pair#*:}"
