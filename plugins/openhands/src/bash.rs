@@ -6,9 +6,9 @@
 //! `no_change_timeout_secs` is left running (`still_running`), and `poll`, `send_input` and
 //! `interrupt` reach it. Differences from the original: no `[Current working directory: ...]`
 //! or `[Python interpreter: ...]` lines (the contract has no cheap way to learn the shell's
-//! cwd), no bashlex check for several commands in one call, and the "is NOT executed" answer
-//! carries no new output of the running command (the host refuses with `Busy` and returns
-//! none).
+//! cwd), and no bashlex check for several commands in one call. When the host refuses a new
+//! command with `Busy`, the running command's new output is fetched with `poll(0)` and shown
+//! before the "is NOT executed" line, as the original shows it.
 //!
 //! It must never end the run over anything but a broken sandbox (`Infrastructure`): every
 //! other failure is an observation.
@@ -92,7 +92,15 @@ impl Bash {
         match result {
             Ok(result) => Ok(self.observation(kind, &result)),
             Err(SandboxError::Infrastructure(m)) => Err(RunError::Sandbox(m)),
-            Err(SandboxError::Busy) => Ok(not_executed(command)),
+            Err(SandboxError::Busy) => match host.poll(0) {
+                Ok(previous) => Ok(format!(
+                    "{CONTINUATION_PREFIX}{}\n{}",
+                    decode(&previous),
+                    not_executed(command)
+                )),
+                Err(SandboxError::Infrastructure(m)) => Err(RunError::Sandbox(m)),
+                Err(_) => Ok(not_executed(command)),
+            },
             Err(SandboxError::NoRunningCommand) => Ok(match kind {
                 Kind::Poll => NO_COMMAND_TO_POLL.to_string(),
                 _ => NO_COMMAND_TO_INTERACT.to_string(),
@@ -104,8 +112,7 @@ impl Bash {
     /// `{prefix}{output}{suffix}`, then `[Command finished with exit code C]` when the
     /// command ended (OpenHands' `CmdOutputObservation` as the model sees it).
     fn observation(&self, kind: Kind, result: &ExecResult) -> String {
-        let output = String::from_utf8_lossy(&result.output);
-        let output = output.trim_end_matches(['\n', '\r']);
+        let output = decode(result);
         let prefix = match kind {
             Kind::Run(_) => "",
             Kind::Poll | Kind::Input(_) => CONTINUATION_PREFIX,
@@ -142,6 +149,12 @@ impl Bash {
         }
         text
     }
+}
+
+/// The output as text (invalid UTF-8 replaced), without trailing newlines.
+fn decode(result: &ExecResult) -> String {
+    let output = String::from_utf8_lossy(&result.output);
+    output.trim_end_matches(['\n', '\r']).to_string()
 }
 
 /// The letter of a special key (`C-c`, `C-d`, `C-z`, any case), else none.

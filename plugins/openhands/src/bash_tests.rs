@@ -104,17 +104,25 @@ fn control_keys_are_sent_as_bytes() {
 fn busy_and_nothing_running() {
     let mut host = FakeHost::new();
     host.results.push_back(Err(SandboxError::Busy));
+    host.result(still_running("50%\n", 12_000));
+    host.results.push_back(Err(SandboxError::Busy));
+    host.results.push_back(Err(SandboxError::NoRunningCommand));
     host.results.push_back(Err(SandboxError::NoRunningCommand));
     host.results.push_back(Err(SandboxError::NoRunningCommand));
     host.results.push_back(Err(SandboxError::NoRunningCommand));
     let busy = run(&mut host, "ls -la");
     assert!(
         busy.starts_with(
-            "[Your command \"ls -la\" is NOT executed. The previous command is still running - \
-             You CANNOT send new commands until the previous command is completed."
+            "[Below is the output of the previous command.]\n50%\n[Your command \"ls -la\" is NOT \
+             executed. The previous command is still running - You CANNOT send new commands until \
+             the previous command is completed."
         ),
         "{busy}"
     );
+    assert!(busy.ends_with("before sending your new command.]"));
+    // The command ended between the refusal and the poll: the refusal alone.
+    assert!(run(&mut host, "pwd").starts_with("[Your command \"pwd\" is NOT executed."));
+    assert_eq!(host.commands, ["ls -la", "poll", "pwd", "poll"]);
     assert_eq!(run(&mut host, ""), NO_COMMAND_TO_POLL);
     assert_eq!(input(&mut host, "y"), NO_COMMAND_TO_INTERACT);
     assert_eq!(input(&mut host, "C-c"), NO_COMMAND_TO_INTERACT);

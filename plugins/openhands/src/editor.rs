@@ -17,7 +17,7 @@ use crate::view::{count_lines, int_list, line_of, line_slice, list_directory, ma
 use std::collections::BTreeMap;
 use synth_sdk::RunError;
 use synth_sdk::host::Host;
-use synth_sdk::sandbox::{FileKind, SandboxError};
+use synth_sdk::sandbox::{FileKind, FileStat, SandboxError};
 
 /// Versions kept per file for `undo_edit`.
 pub const MAX_HISTORY_PER_FILE: usize = 10;
@@ -90,9 +90,14 @@ impl Editor {
             "" if args.path.starts_with('/') => "/",
             trimmed => trimmed,
         };
-        let kind = self.validate_path(host, args.command, path)?;
+        let stat = self.validate_path(host, args.command, path)?;
+        // Files are read only after `validate_path` found them: its size check stands.
+        let size = stat.as_ref().map_or(0, |s| s.size);
         match args.command {
-            EditorCommand::View => self.view(host, path, kind, args.view_range.as_deref()),
+            EditorCommand::View => {
+                let kind = stat.map(|s| s.kind);
+                self.view(host, path, kind, size, args.view_range.as_deref())
+            }
             EditorCommand::Create => {
                 let text = args
                     .file_text
@@ -113,7 +118,8 @@ impl Editor {
                         "No replacement was performed. `new_str` and `old_str` must be different.",
                     ));
                 }
-                self.str_replace(host, path, old, args.new_str.as_deref().unwrap_or(""))
+                let new = args.new_str.as_deref().unwrap_or("");
+                self.str_replace(host, path, size, old, new)
             }
             EditorCommand::Insert => {
                 let line = args
@@ -123,7 +129,7 @@ impl Editor {
                     .new_str
                     .as_deref()
                     .ok_or_else(|| missing("new_str", "insert"))?;
-                self.insert(host, path, line, text)
+                self.insert(host, path, size, line, text)
             }
             EditorCommand::UndoEdit => self.undo(host, path),
         }
@@ -135,7 +141,7 @@ impl Editor {
         host: &mut impl Host,
         command: EditorCommand,
         path: &str,
-    ) -> Outcome<Option<FileKind>> {
+    ) -> Outcome<Option<FileStat>> {
         if !path.starts_with('/') {
             let mut hint = "The path should be an absolute path, starting with `/`.".to_string();
             let suggested = format!("{}/{path}", self.workspace.trim_end_matches('/'));
@@ -144,12 +150,12 @@ impl Editor {
             }
             return Err(invalid("path", path, &hint));
         }
-        let kind = match host.stat(path) {
-            Ok(stat) => Some(stat.kind),
+        let stat = match host.stat(path) {
+            Ok(stat) => Some(stat),
             Err(SandboxError::NotFound(_)) => None,
             Err(e) => return Err(host_error(e, "access", path)),
         };
-        match (command, kind) {
+        match (command, stat.as_ref().map(|s| s.kind)) {
             (EditorCommand::Create, Some(_)) => Err(invalid(
                 "path",
                 path,
@@ -163,7 +169,7 @@ impl Editor {
                 path,
                 &format!("The path {path} does not exist. Please provide a valid path."),
             )),
-            (EditorCommand::View, kind) => Ok(kind),
+            (EditorCommand::View, _) => Ok(stat),
             (_, Some(FileKind::Directory)) => Err(invalid(
                 "path",
                 path,
@@ -171,7 +177,7 @@ impl Editor {
                     "The path {path} is a directory and only the `view` command can be used on directories."
                 ),
             )),
-            (_, kind) => Ok(kind),
+            _ => Ok(stat),
         }
     }
 
@@ -180,6 +186,7 @@ impl Editor {
         host: &mut impl Host,
         path: &str,
         kind: Option<FileKind>,
+        size: u64,
         range: Option<&[i64]>,
     ) -> Outcome<String> {
         let range = range.filter(|r| !r.is_empty());
@@ -193,7 +200,7 @@ impl Editor {
             }
             return list_directory(host, path).map_err(Fail::Run);
         }
-        let text = read_text(host, path)?;
+        let text = read_text(host, path, size)?;
         let Some(range) = range else {
             return Ok(make_output(&text, path, 1));
         };
@@ -249,10 +256,11 @@ impl Editor {
         &mut self,
         host: &mut impl Host,
         path: &str,
+        size: u64,
         old: &str,
         new: &str,
     ) -> Outcome<String> {
-        let content = read_text(host, path)?;
+        let content = read_text(host, path, size)?;
         let (mut old, mut new) = (old, new);
         let mut found: Vec<usize> = content.match_indices(old).map(|(i, _)| i).collect();
         if found.is_empty() {
@@ -295,10 +303,11 @@ impl Editor {
         &mut self,
         host: &mut impl Host,
         path: &str,
+        size: u64,
         line: i64,
         text: &str,
     ) -> Outcome<String> {
-        let content = read_text(host, path)?;
+        let content = read_text(host, path, size)?;
         let lines = count_lines(&content);
         if line < 0 || line > lines as i64 {
             return Err(invalid(
@@ -357,14 +366,13 @@ impl Editor {
     }
 }
 
-/// The file as UTF-8 text, refusing what the original refuses: too large, binary, or not
-/// UTF-8.
-fn read_text(host: &mut impl Host, path: &str) -> Outcome<String> {
-    let stat = host.stat(path).map_err(|e| host_error(e, "read", path))?;
-    if stat.size > MAX_FILE_SIZE {
+/// The file as UTF-8 text, refusing what the original refuses: too large (`size` from the
+/// path's stat), binary, or not UTF-8.
+fn read_text(host: &mut impl Host, path: &str, size: u64) -> Outcome<String> {
+    if size > MAX_FILE_SIZE {
         return tool(format!(
             "File validation failed for {path}: File is too large ({:.1}MB). Maximum allowed size is {}MB.",
-            stat.size as f64 / 1024.0 / 1024.0,
+            size as f64 / 1024.0 / 1024.0,
             MAX_FILE_SIZE / 1024 / 1024
         ));
     }

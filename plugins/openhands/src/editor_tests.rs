@@ -430,3 +430,20 @@ impl EditorArgs {
         }
     }
 }
+
+#[test]
+fn files_over_ten_megabytes_are_refused() {
+    let mut host = FakeHost::new();
+    host.files.insert(
+        "/w/huge.log".into(),
+        vec![b'a'; (MAX_FILE_SIZE + 1) as usize],
+    );
+    assert_eq!(
+        run(
+            &mut Editor::new("/w"),
+            &mut host,
+            args(EditorCommand::View, "/w/huge.log")
+        ),
+        "ERROR:\nFile validation failed for /w/huge.log: File is too large (10.0MB). Maximum allowed size is 10MB."
+    );
+}

@@ -65,24 +65,19 @@ impl JsonSchema for IsInput {
     }
 }
 
-/// Arguments of `execute_bash`.
+// Arguments of `execute_bash`. (Field docs are the schema's descriptions: one line each.)
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BashArgs {
-    /// The bash command to run. Empty: show more output of the command still running. With
-    /// `is_input` "true": text to type into the running command, or a key: C-c, C-d, C-z.
+    /// The bash command to run. Empty: show more output of the command still running. With `is_input` "true": text to type into the running command, or a key: C-c, C-d, C-z.
     pub command: String,
-    /// "true" to send `command` to the running process as input instead of running it.
-    /// Default: "false".
+    /// "true" to send `command` to the running process as input instead of running it. Default: "false".
     #[serde(default)]
     pub is_input: Option<IsInput>,
-    /// Optional hard timeout in seconds: the command is interrupted after this long. Without
-    /// it, the call returns when the command prints nothing new for a while and the command
-    /// keeps running.
+    /// Optional hard timeout in seconds: the command is interrupted after this long. Without it, the call returns when the command prints nothing new for a while and the command keeps running.
     #[serde(default)]
     pub timeout: Option<f64>,
-    /// How risky the command is: LOW (reads, builds, tests), MEDIUM (changes the project),
-    /// HIGH (could damage the system or leak data).
+    /// How risky the command is: LOW (reads, builds, tests), MEDIUM (changes the project), HIGH (could damage the system or leak data).
     #[serde(default)]
     pub security_risk: Option<SecurityRisk>,
 }
@@ -98,7 +93,7 @@ pub enum EditorCommand {
     UndoEdit,
 }
 
-/// Arguments of `str_replace_editor`.
+// Arguments of `str_replace_editor`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditorArgs {
@@ -118,8 +113,7 @@ pub struct EditorArgs {
     /// For `insert`: `new_str` goes AFTER this line (0 inserts at the top).
     #[serde(default)]
     pub insert_line: Option<i64>,
-    /// For `view` of a file: [start, end] line numbers, 1-based and inclusive; [start, -1]
-    /// shows from start to the end of the file.
+    /// For `view` of a file: [start, end] line numbers, 1-based and inclusive; [start, -1] shows from start to the end of the file.
     #[serde(default)]
     pub view_range: Option<Vec<i64>>,
     /// How risky the edit is: LOW, MEDIUM or HIGH.
@@ -127,7 +121,7 @@ pub struct EditorArgs {
     pub security_risk: Option<SecurityRisk>,
 }
 
-/// Arguments of `think`.
+// Arguments of `think`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThinkArgs {
@@ -135,7 +129,7 @@ pub struct ThinkArgs {
     pub thought: String,
 }
 
-/// Arguments of `finish`.
+// Arguments of `finish`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinishArgs {
@@ -372,6 +366,14 @@ mod tests {
             "integer"
         );
         assert_eq!(editor["properties"]["insert_line"]["type"], "integer");
+        for spec in &specs {
+            let s = schema(spec);
+            assert!(s.get("description").is_none(), "{}", spec.name);
+            for (name, prop) in s["properties"].as_object().unwrap() {
+                let text = prop["description"].as_str().unwrap();
+                assert!(!text.contains('\n'), "{}.{name}", spec.name);
+            }
+        }
         assert_eq!(schema(&specs[1])["required"], json!(["thought"]));
         assert_eq!(schema(&specs[2])["required"], json!(["message"]));
     }
