@@ -7,6 +7,9 @@
 //! between an assistant message and the tool results answering it (providers refuse orphan
 //! tool messages). [`Condenser::condense`] carries a plan out and records it with a
 //! `condensation` trajectory note. It must never change the kept messages themselves.
+//!
+//! The policy ([`plan`], [`head_len`]: a history cut that never orphans tool results, in
+//! native or text mode) knows nothing of OpenHands: candidate for the SDK.
 
 use crate::agent::{End, llm_end};
 use crate::config::CondenserConfig;

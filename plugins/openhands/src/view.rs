@@ -2,7 +2,8 @@
 //! notes, line counting and slicing as Python's file iteration does it, and the two-level
 //! directory listing that OpenHands builds with `find -L PATH -maxdepth 2 ... | sort`.
 //!
-//! Everything but [`list_directory`] is pure. Nothing here writes to the sandbox.
+//! Everything but [`list_directory`] is pure. Nothing here writes to the sandbox, and the
+//! listing stops reading directories once its output is sure to be clipped.
 
 use synth_sdk::RunError;
 use synth_sdk::host::Host;
@@ -86,8 +87,21 @@ pub fn list_directory(host: &mut impl Host, path: &str) -> Result<String, RunErr
         }
     };
     let hidden = entries.iter().filter(|e| e.name.starts_with('.')).count();
+    let mut visible: Vec<_> = entries
+        .iter()
+        .filter(|e| !e.name.starts_with('.'))
+        .collect();
+    visible.sort_by(|a, b| a.name.cmp(&b.name));
     let mut paths = vec![format!("{}/", path.trim_end_matches('/'))];
-    for entry in entries.iter().filter(|e| !e.name.starts_with('.')) {
+    let (mut chars, mut counted) = (0, 0);
+    for entry in visible {
+        // Entries are visited in sorted order: once the listing is well past the clipping
+        // point, the rest would be clipped anyway, so no more directories are read.
+        chars += paths[counted..].iter().map(|p| p.len() + 1).sum::<usize>();
+        counted = paths.len();
+        if chars > MAX_RESPONSE_LEN_CHAR + 1_000 {
+            break;
+        }
         let full = join(path, &entry.name);
         let is_dir = match entry.kind {
             FileKind::Directory => true,
@@ -154,6 +168,22 @@ mod tests {
             MAX_RESPONSE_LEN_CHAR + TEXT_FILE_CONTENT_TRUNCATED_NOTICE.chars().count()
         );
         assert_eq!(maybe_truncate("short", "N"), "short");
+    }
+
+    #[test]
+    fn huge_directories_stop_early() {
+        let mut host = synth_sdk::testing::FakeHost::new();
+        for i in 0..2_000 {
+            host.file(&format!("/w/d{i:04}/file_with_a_long_name_{i}.txt"), "");
+        }
+        let text = list_directory(&mut host, "/w").unwrap();
+        assert!(
+            text.ends_with(DIRECTORY_CONTENT_TRUNCATED_NOTICE),
+            "{}",
+            &text[text.len() - 300..]
+        );
+        assert!(text.contains("/w/d0000/file_with_a_long_name_0.txt\n"));
+        assert!(!text.contains("/w/d1999"));
     }
 
     #[test]
