@@ -4,9 +4,9 @@
 #   scripts/build-plugins.sh [OUT_DIR]
 #
 # OUT_DIR defaults to $CARGO_TARGET_DIR/plugins (or target/plugins). Writes the scaffolds
-# (mini.wasm, swe-agent.wasm), the scorer tests-pass.wasm, the example plan-act.wasm and the
-# test plugins (future-contract.wasm, hostile.wasm) there and prints their paths. Uses the
-# workspace's one dev profile, like every other build of the project.
+# (mini.wasm, openhands.wasm, swe-agent.wasm), the scorer tests-pass.wasm, the example
+# plan-act.wasm and the test plugins (future-contract.wasm, hostile.wasm) there and prints
+# their paths. Uses the workspace's one dev profile, like every other build of the project.
 # Needs the target: rustup target add wasm32-wasip2.
 set -euo pipefail
 
@@ -21,13 +21,14 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
     rustup target add wasm32-wasip2
 fi
 
-cargo build --target wasm32-wasip2 -p synth-mini -p synth-swe-agent -p synth-tests-pass \
-    -p synth-example-plan-act -p synth-test-future-contract -p synth-test-hostile
+cargo build --target wasm32-wasip2 -p synth-mini -p synth-openhands -p synth-swe-agent \
+    -p synth-tests-pass -p synth-example-plan-act -p synth-test-future-contract -p synth-test-hostile
 
 mkdir -p "$out_dir"
 # cargo names the artifacts after the crates (synth_mini.wasm); the host loads stable names.
-for pair in synth_mini:mini synth_swe_agent:swe-agent synth_tests_pass:tests-pass \
-    synth_example_plan_act:plan-act synth_test_future_contract:future-contract \
+for pair in synth_mini:mini synth_openhands:openhands synth_swe_agent:swe-agent \
+    synth_tests_pass:tests-pass synth_example_plan_act:plan-act \
+    synth_test_future_contract:future-contract \
     synth_test_hostile:hostile; do
     crate="${pair%%:*}"
     name="${pair#*:}"
