@@ -26,10 +26,9 @@ pub enum End {
 
 /// Budget and context errors end the episode with an outcome; the others fail the run.
 pub fn llm_end(error: LlmError) -> End {
-    match error {
-        LlmError::BudgetExhausted(m) => End::Stop(Outcome::new(ExitKind::BudgetExhausted, m)),
-        LlmError::ContextLengthExceeded(m) => End::Stop(Outcome::new(ExitKind::ContextLimit, m)),
-        other => End::Fail(RunError::Llm(other.message())),
+    match error.into_outcome() {
+        Ok(outcome) => End::Stop(outcome),
+        Err(error) => End::Fail(error),
     }
 }
 
