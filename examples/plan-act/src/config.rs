@@ -80,17 +80,7 @@ pub fn schema() -> Value {
 
 #[cfg(test)]
 pub(crate) fn test_task() -> Task {
-    Task {
-        instance_id: "csv-report-1a2b3c4d".into(),
-        template_id: "csv-report".into(),
-        category: "shell-scripting".into(),
-        difficulty: "medium".into(),
-        instruction: "Write bin/report.sh.".into(),
-        workspace: "/workspace".into(),
-        max_steps: 6,
-        max_seconds: 600,
-        parameters: "{}".into(),
-    }
+    synth_sdk::testing::task("Write bin/report.sh.", 6)
 }
 
 #[cfg(test)]

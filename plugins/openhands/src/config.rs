@@ -122,17 +122,7 @@ pub fn schema() -> Value {
 
 #[cfg(test)]
 pub(crate) fn test_task() -> Task {
-    Task {
-        instance_id: "fix-bug-1234abcd".into(),
-        template_id: "fix-bug".into(),
-        category: "python".into(),
-        difficulty: "easy".into(),
-        instruction: "Fix the bug in calc.py.".into(),
-        workspace: "/workspace".into(),
-        max_steps: 30,
-        max_seconds: 600,
-        parameters: "{}".into(),
-    }
+    synth_sdk::testing::task("Fix the bug in calc.py.", 30)
 }
 
 #[cfg(test)]

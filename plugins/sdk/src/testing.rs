@@ -6,7 +6,7 @@ use crate::host::Host;
 use crate::llm::{Completion, LlmError, Params};
 use crate::log::Level;
 use crate::sandbox::{DirEntry, ExecOptions, ExecResult, FileKind, FileStat, SandboxError};
-use crate::{FinishReason, Message, Role, ToolCall, ToolSpec, Usage};
+use crate::{FinishReason, Message, Role, Task, ToolCall, ToolSpec, Usage};
 use std::collections::{BTreeMap, VecDeque};
 
 /// One `complete` call as the loop made it.
@@ -82,6 +82,21 @@ impl FakeHost {
         self.results
             .pop_front()
             .expect("the loop ran more commands than scripted")
+    }
+}
+
+/// A task for unit tests: `instruction` in `/workspace`, at most `max_steps` steps.
+pub fn task(instruction: &str, max_steps: u32) -> Task {
+    Task {
+        instance_id: "test-task-1234abcd".into(),
+        template_id: "test-task".into(),
+        category: "test".into(),
+        difficulty: "easy".into(),
+        instruction: instruction.into(),
+        workspace: "/workspace".into(),
+        max_steps,
+        max_seconds: 600,
+        parameters: "{}".into(),
     }
 }
 

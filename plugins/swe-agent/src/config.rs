@@ -139,17 +139,7 @@ pub fn schema() -> Value {
 
 #[cfg(test)]
 pub(crate) fn test_task() -> Task {
-    Task {
-        instance_id: "fix-bug-1234abcd".into(),
-        template_id: "fix-bug".into(),
-        category: "python".into(),
-        difficulty: "easy".into(),
-        instruction: "Fix the bug in calc.py.".into(),
-        workspace: "/workspace".into(),
-        max_steps: 9,
-        max_seconds: 600,
-        parameters: "{}".into(),
-    }
+    synth_sdk::testing::task("Fix the bug in calc.py.", 9)
 }
 
 #[cfg(test)]
