@@ -1,8 +1,10 @@
 //! `synth bench`: the figures behind the README, measured side by side in one run on this
 //! machine: container start, the persistent shell's round trip against one `docker exec` per
-//! command (through the API and through the CLI), plugin instantiation, and the per-step cost
-//! of a whole oracle episode through the mini scaffold with every row recorded. Prints medians
-//! and ratios; it asserts nothing.
+//! command (through the API and through the CLI), plugin instantiation, the per-step cost
+//! of a whole oracle episode through the first scaffold with every row recorded, and per
+//! scaffold ([`scaffolds`]): component size, cold compile, cached load, instantiation and the
+//! steps per second it sustains against a zero-latency scripted model. Prints medians and
+//! ratios; it asserts nothing.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,8 +19,13 @@ use crate::plugin::{
 use crate::sandbox::{AGENT_USER, ContainerSpec, Engine, ExecOptions, ImageSpec, Sandbox};
 use crate::store::Store;
 
+mod scaffolds;
+
 pub struct BenchOptions {
-    pub scaffold: PathBuf,
+    /// The first one also runs the oracle-episode measurement.
+    pub scaffolds: Vec<PathBuf>,
+    /// Steps per scripted episode in the steps-per-second measurement.
+    pub steps_per_episode: u32,
     pub iterations: usize,
     pub base_image: String,
 }
@@ -83,6 +90,9 @@ pub async fn run(opts: BenchOptions) -> Result<String> {
     if opts.iterations < 3 {
         bail!("--iterations must be at least 3");
     }
+    if opts.scaffolds.is_empty() {
+        bail!("give at least one --scaffold");
+    }
     let n = opts.iterations;
     let docker = Engine::connect().await?;
     let context = tempfile_dir()?;
@@ -116,6 +126,10 @@ pub async fn run(opts: BenchOptions) -> Result<String> {
 
     let sandbox = Arc::new(docker.start(&container_spec(&image.tag, &run_tag)).await?);
     let result = measure_in_container(&opts, &docker, sandbox.clone(), n).await;
+    let per_scaffold = match &result {
+        Ok(_) => Some(scaffolds::measure(&opts, sandbox.clone()).await),
+        Err(_) => None,
+    };
     sandbox.remove().await.ok();
     let _ = std::fs::remove_dir_all(&context);
     let mut stats = result?;
@@ -132,7 +146,7 @@ pub async fn run(opts: BenchOptions) -> Result<String> {
     let shell = find("persistent shell");
     let api_exec = find("docker exec per command (API");
     let cli_exec = find("docker exec per command (CLI");
-    let step = find("oracle step through mini");
+    let step = find("oracle step through");
     let mut out = String::new();
     out.push_str(&format!(
         "synth bench: {n} iterations, image {}\n\n",
@@ -152,9 +166,13 @@ pub async fn run(opts: BenchOptions) -> Result<String> {
         api_exec / shell
     ));
     out.push_str(&format!(
-        "  docker exec (CLI) / synth step (oracle, mini)     {:>7.1}x\n",
+        "  docker exec (CLI) / synth step (oracle)           {:>7.1}x\n",
         cli_exec / step
     ));
+    if let Some(table) = per_scaffold {
+        out.push('\n');
+        out.push_str(&table?);
+    }
     Ok(out)
 }
 
@@ -226,7 +244,7 @@ async fn measure_in_container(
     stats.push(cli);
 
     let engine = PluginEngine::new(crate::plugin::default_cache_dir())?;
-    let scaffold = ScaffoldPlugin::load(&engine, &opts.scaffold).await?;
+    let scaffold = ScaffoldPlugin::load(&engine, &opts.scaffolds[0]).await?;
     let mut inst = Stat {
         name: "plugin instantiate (fresh store)",
         samples: vec![],
@@ -243,32 +261,15 @@ async fn measure_in_container(
     let (store, writer) = Store::open(&db).await?;
     let router = Arc::new(Router::new(RouterConfig::default())?);
     let mut step = Stat {
-        name: "oracle step through mini (per LLM call)",
+        name: "oracle step through the first scaffold (per LLM call)",
         samples: vec![],
     };
     let mut episode = Stat {
-        name: "oracle episode through mini (2 steps)",
+        name: "oracle episode through the first scaffold (2 steps)",
         samples: vec![],
     };
-    let task = TaskInput {
-        instance_id: "bench".into(),
-        template_id: "bench".into(),
-        category: "bench".into(),
-        difficulty: "easy".into(),
-        instruction: "Run `true`.".into(),
-        workspace: crate::task::WORKSPACE.into(),
-        max_steps: 10,
-        max_seconds: 60,
-        parameters: serde_json::json!({}),
-    };
-    let limits = RunLimits {
-        memory_bytes: 512 << 20,
-        cpu_budget: Duration::from_secs(30),
-        wall_budget: Duration::from_secs(60),
-        max_steps: 10,
-        max_log_lines: 100,
-        max_log_line: 4096,
-    };
+    let task = bench_task();
+    let limits = bench_limits();
     for i in 0..n {
         let key = format!("bench-{i}");
         let services = EpisodeServices {
@@ -279,6 +280,7 @@ async fn measure_in_container(
                 episode_key: key.clone(),
                 sample: 0,
                 solution: Some("true".into()),
+                ..EpisodeContext::default()
             },
             sampling: SamplingDefaults::default(),
             recorder: Recorder::new(writer.clone(), &key, &key, 0),
@@ -303,6 +305,31 @@ async fn measure_in_container(
     stats.push(step);
     stats.push(episode);
     Ok(stats)
+}
+
+fn bench_task() -> TaskInput {
+    TaskInput {
+        instance_id: "bench".into(),
+        template_id: "bench".into(),
+        category: "bench".into(),
+        difficulty: "easy".into(),
+        instruction: "Run `true`.".into(),
+        workspace: crate::task::WORKSPACE.into(),
+        max_steps: 1000,
+        max_seconds: 600,
+        parameters: serde_json::json!({}),
+    }
+}
+
+fn bench_limits() -> RunLimits {
+    RunLimits {
+        memory_bytes: 512 << 20,
+        cpu_budget: Duration::from_secs(60),
+        wall_budget: Duration::from_secs(600),
+        max_steps: 1000,
+        max_log_lines: 1000,
+        max_log_line: 4096,
+    }
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

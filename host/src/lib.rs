@@ -4,6 +4,7 @@
 //! that talks to its [`sandbox`] and the [`llm`] router; everything that happens is recorded
 //! through the [`store`]. [`task`] loads the templates the episodes are made of.
 
+pub mod authoring;
 pub mod bench;
 pub mod canonical;
 pub mod failpoint;

@@ -41,9 +41,13 @@ enum Command {
     /// Measure container start, shell round trip against `docker exec`, plugin instantiation
     /// and per-step cost, side by side, and print medians and ratios.
     Bench {
-        /// The scaffold used for whole-episode measurements.
-        #[arg(long)]
-        scaffold: PathBuf,
+        /// Scaffold component; repeatable. Each gets its own size, compile, load,
+        /// instantiate and steps-per-second figures; the first also runs the oracle episodes.
+        #[arg(long = "scaffold", required = true)]
+        scaffolds: Vec<PathBuf>,
+        /// Steps per scripted episode in the steps-per-second measurement.
+        #[arg(long, default_value_t = 50)]
+        steps: u32,
         #[arg(long, default_value_t = 20)]
         iterations: usize,
         /// Local image the bench containers are built from.
@@ -65,6 +69,15 @@ enum PluginCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Create a ready-to-build scaffold crate NAME (the SDK and the contract vendored inside):
+    /// then `cd NAME && cargo build --target wasm32-wasip2 --release`.
+    New {
+        /// Crate name: lowercase letters, digits and `-`.
+        name: String,
+        /// Folder to create it in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
     },
 }
 
@@ -97,9 +110,10 @@ struct RunArgs {
     /// Router configuration (TOML: providers, prices).
     #[arg(long = "config")]
     router_config: Option<PathBuf>,
-    /// Scaffold configuration: a JSON object, or @FILE holding one.
-    #[arg(long = "scaffold-config", default_value = "{}")]
-    scaffold_config: String,
+    /// Scaffold configuration: a JSON object or @FILE holding one, for every scaffold; or
+    /// NAME=JSON / NAME=@FILE for the scaffold named NAME. Repeatable.
+    #[arg(long = "scaffold-config")]
+    scaffold_config: Vec<String>,
     /// Override every template's step limit.
     #[arg(long)]
     max_steps: Option<u32>,
@@ -123,26 +137,55 @@ struct RunArgs {
     no_progress: bool,
 }
 
-fn parse_scaffold_config(text: &str) -> Result<serde_json::Value> {
+/// One JSON object from `text` (JSON, or `@FILE`); `what` names it in errors.
+fn config_object(text: &str, what: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
     let (origin, body) = match text.strip_prefix('@') {
         Some(path) => (
             path.to_string(),
             std::fs::read_to_string(path)
                 .with_context(|| format!("{path}: cannot read the scaffold configuration"))?,
         ),
-        None => ("--scaffold-config".to_string(), text.to_string()),
+        None => (what.to_string(), text.to_string()),
     };
     let value: serde_json::Value =
         serde_json::from_str(&body).with_context(|| format!("{origin}: not valid JSON"))?;
-    if !value.is_object() {
-        bail!("{origin}: the scaffold configuration must be a JSON object");
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => bail!("{origin}: the scaffold configuration must be a JSON object"),
     }
-    Ok(value)
+}
+
+/// `--scaffold-config` values: `{...}` / `@FILE` for every scaffold, `NAME=...` for one.
+fn parse_scaffold_configs(values: &[String]) -> Result<flow::ScaffoldConfigs> {
+    let mut configs = flow::ScaffoldConfigs::default();
+    let mut default_seen = false;
+    for value in values {
+        let trimmed = value.trim_start();
+        match trimmed.split_once('=') {
+            Some((name, rest)) if !trimmed.starts_with(['{', '@']) => {
+                let name = name.trim();
+                let what = format!("--scaffold-config {name}=...");
+                let config = config_object(rest, &what)?;
+                if configs.by_name.insert(name.to_string(), config).is_some() {
+                    bail!("--scaffold-config: `{name}` is configured twice");
+                }
+            }
+            _ => {
+                if std::mem::replace(&mut default_seen, true) {
+                    bail!(
+                        "--scaffold-config: two configurations for every scaffold; name one (NAME=...)"
+                    );
+                }
+                configs.default = config_object(value, "--scaffold-config")?;
+            }
+        }
+    }
+    Ok(configs)
 }
 
 async fn run(args: RunArgs) -> Result<()> {
     let spec = RunSpec {
-        scaffold_config: parse_scaffold_config(&args.scaffold_config)?,
+        scaffold_config: parse_scaffold_configs(&args.scaffold_config)?,
         scaffolds: args.scaffolds,
         scorers: args.scorers,
         models: args.models,
@@ -253,12 +296,14 @@ async fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Gc { all } => gc(all).await,
         Command::Bench {
-            scaffold,
+            scaffolds,
+            steps,
             iterations,
             base_image,
         } => {
             let report = synth::bench::run(synth::bench::BenchOptions {
-                scaffold,
+                scaffolds,
+                steps_per_episode: steps,
                 iterations,
                 base_image,
             })
@@ -269,6 +314,20 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Plugin {
             command: PluginCommand::Inspect { file, json },
         } => inspect(file, json).await,
+        Command::Plugin {
+            command: PluginCommand::New { name, dir },
+        } => {
+            let root = synth::authoring::create(&name, &dir)?;
+            let lib = name.replace('-', "_");
+            println!("created {}", root.display());
+            println!(
+                "next: cd {} && cargo build --target wasm32-wasip2 --release\n      \
+                 synth run --scaffold {}/target/wasm32-wasip2/release/{lib}.wasm --model oracle",
+                root.display(),
+                root.display()
+            );
+            Ok(())
+        }
     }
 }
 

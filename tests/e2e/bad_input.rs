@@ -203,8 +203,42 @@ fn bad_input_gets_one_line_and_the_run_file_stays_untouched() {
         )
     });
     check(Case {
+        extra: vec!["--scaffold-config".into(), r#"nosuch={"a": 1}"#.into()],
+        ..case(
+            "scaffold config for an unknown scaffold",
+            &["--scaffold-config", "no scaffold is named `nosuch`", "mini"],
+        )
+    });
+    check(Case {
         extra: vec!["--model".into(), "nosuchprovider/model-x".into()],
         ..case("unknown provider", &["nosuchprovider"])
+    });
+    let script = dir.path().join("replies.jsonl");
+    std::fs::write(
+        &script,
+        "{\"tool\": \"bash\", \"arguments\": {\"command\": \"ls\"}}\n{\"tol\": 1}\n",
+    )
+    .expect("w");
+    check(Case {
+        extra: vec!["--model".into(), format!("script:{}", script.display())],
+        ..case(
+            "script with a bad line",
+            &["replies.jsonl:2", "unknown field `tol`"],
+        )
+    });
+    check(Case {
+        extra: vec!["--model".into(), "script:/nonexistent/replies.jsonl".into()],
+        ..case(
+            "missing script",
+            &["/nonexistent/replies.jsonl", "cannot read"],
+        )
+    });
+    check(Case {
+        extra: vec!["--model".into(), format!("replay:{}", script.display())],
+        ..case(
+            "replay of a file that is not a run file",
+            &["replies.jsonl", "replay"],
+        )
     });
 
     // Run files: a text file, a folder, an unwritable place, a newer schema version.

@@ -34,6 +34,11 @@ struct ServerState {
     script: Arc<Vec<Reply>>,
     requests: Arc<Mutex<Vec<Value>>>,
     hook: Option<Hook>,
+    /// When set, requests that send no tools (a scaffold's summarizer) are answered with
+    /// this text and do not advance the script.
+    summary: Option<Arc<String>>,
+    /// Script position (requests answered from the script so far).
+    position: Arc<Mutex<usize>>,
 }
 
 pub struct ScriptedServer {
@@ -48,7 +53,21 @@ impl ScriptedServer {
     }
 
     /// Like [`ScriptedServer::start`], calling `hook` before answering each request.
+    /// Like [`ScriptedServer::start`], answering tool-less requests (condensation calls)
+    /// with `summary` without advancing the script.
+    pub fn start_with_summaries(script: Vec<Reply>, summary: &str) -> ScriptedServer {
+        ScriptedServer::start_inner(script, None, Some(Arc::new(summary.to_string())))
+    }
+
     pub fn start_with_hook(script: Vec<Reply>, hook: Option<Hook>) -> ScriptedServer {
+        ScriptedServer::start_inner(script, hook, None)
+    }
+
+    fn start_inner(
+        script: Vec<Reply>,
+        hook: Option<Hook>,
+        summary: Option<Arc<String>>,
+    ) -> ScriptedServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -59,6 +78,8 @@ impl ScriptedServer {
             script: Arc::new(script),
             requests: requests.clone(),
             hook,
+            summary,
+            position: Arc::new(Mutex::new(0)),
         };
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -97,7 +118,18 @@ async fn complete(
             .await
             .expect("the request hook panicked");
     }
-    let reply = state.script.get(n).cloned().unwrap_or_else(Reply::submit);
+    let tool_less = body
+        .get("tools")
+        .is_none_or(|t| t.as_array().is_none_or(Vec::is_empty));
+    let reply = match &state.summary {
+        Some(summary) if tool_less => Reply::Text(summary.to_string()),
+        _ => {
+            let mut position = state.position.lock().expect("lock");
+            let i = *position;
+            *position += 1;
+            state.script.get(i).cloned().unwrap_or_else(Reply::submit)
+        }
+    };
     let message = match &reply {
         Reply::Tool(name, args) => json!({
             "role": "assistant",

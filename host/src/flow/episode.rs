@@ -155,7 +155,7 @@ async fn run_attempt(shared: &Shared, cell: &Cell, cancel: &CancellationToken) -
             scaffold: cell.scaffold.info.name.clone(),
             scaffold_version: cell.scaffold.info.version.clone(),
             scaffold_hash: cell.scaffold.info.hash.clone(),
-            scaffold_config: shared.scaffold_config.clone(),
+            scaffold_config: cell.scaffold_config.as_ref().clone(),
             model: cell.model.clone(),
             sampling: shared.sampling.clone(),
             sample: cell.sample,
@@ -283,6 +283,9 @@ async fn attempt_body(
             episode_key: cell.key.clone(),
             sample: cell.sample,
             solution,
+            instance_id: instance.instance_id.clone(),
+            scaffold: cell.scaffold.info.name.clone(),
+            call_index: 0,
         },
         sampling: shared.sampling_defaults.clone(),
         recorder,
@@ -310,7 +313,7 @@ async fn attempt_body(
     };
     let report = cell
         .scaffold
-        .run(services, &task, &shared.scaffold_config, &run_limits)
+        .run(services, &task, &cell.scaffold_config, &run_limits)
         .await;
     let mut recorder = report.services.recorder;
     recorder.finish();

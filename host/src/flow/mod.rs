@@ -47,8 +47,8 @@ pub struct RunSpec {
     pub concurrency: usize,
     pub db: PathBuf,
     pub router_config: Option<PathBuf>,
-    /// The scaffolds' configuration (a JSON object), passed to `run`.
-    pub scaffold_config: serde_json::Value,
+    /// The scaffolds' configurations, passed to `run`.
+    pub scaffold_config: ScaffoldConfigs,
     pub sampling: SamplingDefaults,
     /// Overrides every template's step limit.
     pub max_steps: Option<u32>,
@@ -61,12 +61,28 @@ pub struct RunSpec {
     pub progress: bool,
 }
 
+/// The configuration object each scaffold's `run` receives: one for a scaffold named in
+/// `by_name`, `default` for the others.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScaffoldConfigs {
+    pub default: serde_json::Map<String, serde_json::Value>,
+    pub by_name: std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ScaffoldConfigs {
+    pub fn for_scaffold(&self, name: &str) -> serde_json::Value {
+        serde_json::Value::Object(self.by_name.get(name).unwrap_or(&self.default).clone())
+    }
+}
+
 /// One cell of the matrix.
 #[derive(Clone)]
 pub struct Cell {
     pub key: String,
     pub instance: Arc<Instance>,
     pub scaffold: Arc<ScaffoldPlugin>,
+    /// The configuration this scaffold's `run` receives.
+    pub scaffold_config: Arc<serde_json::Value>,
     pub model: String,
     pub sample: u32,
 }
@@ -79,7 +95,6 @@ pub struct Shared {
     pub router: Arc<Router>,
     pub scorers: Vec<ScorerPlugin>,
     pub images: images::Images,
-    pub scaffold_config: serde_json::Value,
     pub sampling: serde_json::Value,
     pub sampling_defaults: SamplingDefaults,
     pub max_steps: Option<u32>,
@@ -95,9 +110,6 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
     let started = Instant::now();
     if spec.samples == 0 {
         bail!("--samples must be at least 1");
-    }
-    if !spec.scaffold_config.is_object() {
-        bail!("the scaffold configuration must be a JSON object");
     }
     // Bad input first, before anything is created or touched.
     let templates = task::load_dir(&spec.tasks)?;
@@ -125,7 +137,16 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
         Some(p) => RouterConfig::load(p)?,
         None => RouterConfig::default(),
     };
-    let router = Arc::new(Router::new(router_config)?);
+    let models = spec.models.clone();
+    let run_file = spec.db.clone();
+    let router = tokio::task::spawn_blocking(move || {
+        let mut router = Router::new(router_config)?;
+        router.load_offline_models(&models, Some(&run_file))?;
+        Ok::<_, crate::llm::LlmError>(router)
+    })
+    .await
+    .context("loading the models failed")??;
+    let router = Arc::new(router);
     for m in &spec.models {
         router.check_model(m)?;
     }
@@ -134,9 +155,22 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
     for p in &spec.scaffolds {
         scaffolds.push(Arc::new(ScaffoldPlugin::load(&engine, p).await?));
     }
+    for name in spec.scaffold_config.by_name.keys() {
+        if !scaffolds.iter().any(|s| &s.info.name == name) {
+            let loaded: Vec<&str> = scaffolds.iter().map(|s| s.info.name.as_str()).collect();
+            bail!(
+                "--scaffold-config {name}=...: no scaffold is named `{name}` (loaded: {})",
+                loaded.join(", ")
+            );
+        }
+    }
+    let mut configs = Vec::new();
     for s in &scaffolds {
-        crate::plugin::check_config(&s.info.name, &s.info.config_schema, &spec.scaffold_config)
+        let config = spec.scaffold_config.for_scaffold(&s.info.name);
+        crate::plugin::check_config(&s.info.name, &s.info.config_schema, &config)
             .map_err(|e| anyhow::anyhow!("--scaffold-config: {e}"))?;
+        let text = task::canonical_json(&config);
+        configs.push((Arc::new(config), text));
     }
     let mut scorers = Vec::new();
     for p in &spec.scorers {
@@ -147,20 +181,18 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
     let (store, writer) = Store::open(&spec.db).await?;
     let done = store.done_keys().await?;
 
-    let scaffold_config = spec.scaffold_config.clone();
     let sampling = serde_json::to_value(&spec.sampling)?;
-    let config_text = task::canonical_json(&scaffold_config);
     let sampling_text = task::canonical_json(&sampling);
     let mut cells = Vec::new();
     let mut skipped = 0;
     for instance in &instances {
-        for scaffold in &scaffolds {
+        for (scaffold, (config, config_text)) in scaffolds.iter().zip(&configs) {
             for model in &spec.models {
                 for sample in 0..spec.samples {
                     let key = episode_key(&KeyInputs {
                         instance_hash: &instance.content_hash,
                         component_hash: &scaffold.info.hash,
-                        scaffold_config: &config_text,
+                        scaffold_config: config_text,
                         model,
                         sampling: &sampling_text,
                         sample,
@@ -173,6 +205,7 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
                         key,
                         instance: instance.clone(),
                         scaffold: scaffold.clone(),
+                        scaffold_config: config.clone(),
                         model: model.clone(),
                         sample,
                     });
@@ -196,7 +229,7 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
             "models": spec.models,
             "samples": spec.samples,
             "concurrency": spec.concurrency,
-            "scaffold_config": scaffold_config,
+            "scaffold_config": scaffolds.iter().zip(&configs).map(|(s, (c, _))| (s.info.name.clone(), c.as_ref().clone())).collect::<serde_json::Map<_, _>>(),
             "sampling": sampling,
             "max_steps": spec.max_steps,
             "instances": instances.len(),
@@ -216,7 +249,6 @@ pub async fn run(spec: RunSpec) -> Result<RunSummary> {
         router,
         scorers,
         images: images::Images::default(),
-        scaffold_config,
         sampling,
         sampling_defaults: spec.sampling.clone(),
         max_steps: spec.max_steps,

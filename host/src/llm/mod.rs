@@ -15,6 +15,7 @@ pub mod oracle;
 pub mod redact;
 pub mod retry;
 pub mod router;
+pub mod script;
 pub mod types;
 
 #[cfg(test)]

@@ -157,6 +157,7 @@ pub(crate) mod tests {
             episode_key: "ep1".into(),
             sample: 0,
             solution: solution.map(str::to_string),
+            ..EpisodeContext::default()
         }
     }
 

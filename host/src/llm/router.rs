@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::openai::{KeySource, OpenAiProvider};
 use super::retry::RetryPolicy;
+use super::script::{self, OfflineModel};
 use super::types::{
     Completion, LlmError, Request, Usage, canonical_json, sha256_hex, to_value_lossless,
 };
@@ -34,6 +35,12 @@ pub struct EpisodeContext {
     pub episode_key: String,
     pub sample: u32,
     pub solution: Option<String>,
+    /// The task instance and the scaffold's name (the `replay:` model looks episodes up by
+    /// them).
+    pub instance_id: String,
+    pub scaffold: String,
+    /// Model calls made so far in this attempt (all purposes): the index of this call.
+    pub call_index: u32,
 }
 
 /// One HTTP attempt (or one built-in answer), to be stored as an `llm_calls` row.
@@ -238,11 +245,14 @@ pub struct Router {
     client: reqwest::Client,
     providers: BTreeMap<String, OpenAiProvider>,
     prices: BTreeMap<String, Price>,
+    /// Loaded `script:` and `replay:` models, by model string.
+    offline: BTreeMap<String, OfflineModel>,
 }
 
 enum Target<'a> {
     Oracle,
     Nop,
+    Offline(&'a OfflineModel),
     Http(&'a OpenAiProvider, &'a str),
 }
 
@@ -362,7 +372,25 @@ impl Router {
             client,
             providers,
             prices,
+            offline: BTreeMap::new(),
         })
+    }
+
+    /// Loads every `script:` and `replay:` model among `models` (blocking file I/O: call it
+    /// off the async runtime). `run_file` is the file this run writes, which cannot be
+    /// replayed while it is open.
+    pub fn load_offline_models(
+        &mut self,
+        models: &[String],
+        run_file: Option<&Path>,
+    ) -> Result<(), LlmError> {
+        for model in models {
+            if script::is_offline_model(model) && !self.offline.contains_key(model) {
+                let loaded = OfflineModel::load(model, run_file)?;
+                self.offline.insert(model.clone(), loaded);
+            }
+        }
+        Ok(())
     }
 
     /// Every provider name a model string may start with.
@@ -385,11 +413,17 @@ impl Router {
         if model == nop::MODEL {
             return Ok(Target::Nop);
         }
+        if script::is_offline_model(model) {
+            return self.offline.get(model).map(Target::Offline).ok_or_else(|| {
+                LlmError::UnknownModel(format!("model `{model}` was not loaded before the run"))
+            });
+        }
         let known = || self.provider_names().join(", ");
         let Some((provider, name)) = model.split_once('/') else {
             let known = known();
             return Err(LlmError::UnknownModel(format!(
-                "model `{model}` is not `oracle`, `nop` or `provider/model`; known providers: {known}"
+                "model `{model}` is not `oracle`, `nop`, `script:FILE`, `replay:RUN.duckdb` or \
+                 `provider/model`; known providers: {known}"
             )));
         };
         let p = self.providers.get(provider).ok_or_else(|| {
@@ -410,7 +444,7 @@ impl Router {
     pub fn check_model(&self, model: &str) -> Result<(), LlmError> {
         match self.resolve(model)? {
             Target::Http(p, _) => p.resolve_key().map(|_| ()),
-            Target::Oracle | Target::Nop => Ok(()),
+            Target::Oracle | Target::Nop | Target::Offline(_) => Ok(()),
         }
     }
 
@@ -435,6 +469,13 @@ impl Router {
             Err(e) => CallOutcome::failed(e),
             Ok(Target::Oracle) => builtin(oracle::MODEL, req, || oracle::answer(req, ctx)),
             Ok(Target::Nop) => builtin(nop::MODEL, req, || nop::answer(req)),
+            Ok(Target::Offline(m)) => {
+                let mut outcome = builtin(m.provider(), req, || m.answer(model, ctx));
+                for a in &mut outcome.attempts {
+                    a.model = model.to_string();
+                }
+                outcome
+            }
             Ok(Target::Http(p, name)) => {
                 p.complete(&self.client, model, name, req, self.price(model))
                     .await

@@ -11,6 +11,7 @@ fn ctx(solution: Option<&str>) -> EpisodeContext {
         episode_key: "ep-1".into(),
         sample: 0,
         solution: solution.map(str::to_string),
+        ..EpisodeContext::default()
     }
 }
 

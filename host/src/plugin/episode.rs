@@ -298,6 +298,7 @@ impl wllm::Host for EpisodeState {
                 "model role `{role}` is not mapped to a model in this run"
             )));
         }
+        svc.llm_context.call_index = svc.recorder.totals().llm_calls;
         let started = Instant::now();
         let outcome = svc
             .router

@@ -21,6 +21,7 @@
 
 mod columns;
 mod read;
+mod replay;
 mod rows;
 mod schema;
 mod writer;
@@ -36,6 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 pub use read::{Table, query_table, query_to_table};
+pub use replay::{StoredEpisode, StoredReply, stored_replies};
 pub use rows::{
     ActionRow, AttemptEnd, AttemptRow, CallMessagesRow, EpisodeRow, Event, LlmCallRow, MessageRow,
     NoteRow, RunFinish, RunRow, ScoreRow, Status, StepRow, VerificationRow, escape_output,

@@ -242,28 +242,34 @@ pub(crate) fn done_keys(conn: &Connection, path: &str) -> Result<HashSet<String>
     keys.collect::<Result<HashSet<_>, _>>().map_err(fail)
 }
 
-/// `synth query FILE "SQL"`: opens FILE read-only, runs SQL, returns the rendered table.
-/// A file held open by a writer (a running synth) fails with [`StoreError::Locked`].
-pub fn query_to_table(path: &Path, sql: &str) -> Result<String, StoreError> {
-    let shown = path.display().to_string();
+/// Opens an existing run file read-only (after checking it is a DuckDB file). `shown` names
+/// it in errors.
+pub(crate) fn open_read_only(path: &Path, shown: &str) -> Result<Connection, StoreError> {
     match std::fs::metadata(path) {
         Ok(md) if md.is_file() => {}
         Ok(_) => {
             return Err(StoreError::Open {
-                path: shown,
+                path: shown.to_owned(),
                 detail: "not a regular file".into(),
             });
         }
         Err(e) => {
             return Err(StoreError::Open {
-                path: shown,
+                path: shown.to_owned(),
                 detail: e.to_string(),
             });
         }
     }
-    check_header(path, &shown)?;
-    let cfg = config(true).map_err(|e| open_error(&shown, &e))?;
-    let conn = Connection::open_with_flags(path, cfg).map_err(|e| open_error(&shown, &e))?;
+    check_header(path, shown)?;
+    let cfg = config(true).map_err(|e| open_error(shown, &e))?;
+    Connection::open_with_flags(path, cfg).map_err(|e| open_error(shown, &e))
+}
+
+/// `synth query FILE "SQL"`: opens FILE read-only, runs SQL, returns the rendered table.
+/// A file held open by a writer (a running synth) fails with [`StoreError::Locked`].
+pub fn query_to_table(path: &Path, sql: &str) -> Result<String, StoreError> {
+    let shown = path.display().to_string();
+    let conn = open_read_only(path, &shown)?;
     let table = run_query(&conn, sql).map_err(|detail| StoreError::Query {
         path: shown.clone(),
         detail,
