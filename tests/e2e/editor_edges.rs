@@ -33,14 +33,18 @@ fn tool_results(scaffold: &str, script: Vec<Reply>) -> (Vec<String>, tempfile::T
         script.len(),
         "{scaffold}: every reply was asked for"
     );
-    // The final request holds the whole history; its tool results are the observations.
-    let last: &Value = &requests[requests.len() - 1]["messages"];
-    let results = last
-        .as_array()
-        .expect("messages")
+    // Each reply makes one call; the request after it ends with that call's result (read
+    // there: a scaffold may collapse old results in later requests).
+    let results = requests[1..]
         .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+        .map(|r| {
+            let last = r["messages"]
+                .as_array()
+                .and_then(|m| m.last())
+                .expect("messages");
+            assert_eq!(last["role"], "tool", "{scaffold}: {last}");
+            last["content"].as_str().unwrap_or_default().to_string()
+        })
         .collect();
     (results, dir)
 }

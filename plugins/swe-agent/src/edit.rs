@@ -176,7 +176,7 @@ mod host_tests {
         assert_eq!(host.text(PY), "def f():\n    return 2\n");
         assert_eq!(host.commands.len(), 2);
         assert!(host.commands[0].starts_with(
-            "flake8 --isolated --select=F821,F822,F831,E111,E112,E113,E999,E902 /workspace/calc.py"
+            "python3 -m flake8 --isolated --select=F821,F822,F831,E111,E112,E113,E999,E902 /workspace/calc.py"
         ));
         assert_eq!(host.exec_options[0].timeout_ms, Some(1000));
     }

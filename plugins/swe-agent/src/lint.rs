@@ -8,6 +8,7 @@
 use crate::shell::quote;
 use synth_sdk::RunError;
 use synth_sdk::host::Host;
+use synth_sdk::log::Level;
 use synth_sdk::sandbox::{ExecOptions, SandboxError};
 
 /// The original's default `LINT_COMMAND` selection: errors that break code, not style.
@@ -27,8 +28,10 @@ pub fn applies_to(path: &str) -> bool {
     path.ends_with(".py")
 }
 
+/// Through `python3 -m`: Debian's `python3-flake8` installs the module without the
+/// `flake8` script.
 pub fn command(path: &str) -> String {
-    format!("flake8 --isolated --select={SELECT} {}", quote(path))
+    format!("python3 -m flake8 --isolated --select={SELECT} {}", quote(path))
 }
 
 /// Runs flake8 on `path` and returns its output. A failure to run (other than a broken
@@ -39,7 +42,16 @@ pub fn run(host: &mut impl Host, path: &str, timeout_ms: u32) -> Result<String, 
         ..ExecOptions::default()
     };
     match host.exec(&command(path), &options) {
-        Ok(result) if !result.timed_out => Ok(String::from_utf8_lossy(&result.output).into_owned()),
+        Ok(result) if !result.timed_out => {
+            let output = String::from_utf8_lossy(&result.output).into_owned();
+            if output.contains("No module named flake8") || result.exit_code == Some(127) {
+                host.log(
+                    Level::Warn,
+                    "swe-agent: flake8 is not installed in the sandbox; edits are not linted",
+                );
+            }
+            Ok(output)
+        }
         Ok(_) => Ok(String::new()),
         Err(SandboxError::Infrastructure(m)) => Err(RunError::Sandbox(m)),
         Err(_) => Ok(String::new()),
@@ -111,6 +123,18 @@ pub fn format(errors: &[LintError]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use synth_sdk::testing::{FakeHost, exec_result};
+
+    #[test]
+    fn a_missing_linter_is_logged_not_refused() {
+        let mut host = FakeHost::new();
+        host.result(exec_result(1, "/usr/bin/python3: No module named flake8\n"));
+        let out = run(&mut host, "/w/a.py", 1000).unwrap();
+        assert!(parse(&out).is_empty());
+        assert!(host.commands[0].starts_with("python3 -m flake8 --isolated"));
+        assert_eq!(host.logs.len(), 1);
+        assert_eq!(host.logs[0].0, Level::Warn);
+    }
 
     fn e(line: i64, col: i64, problem: &str) -> LintError {
         LintError {
@@ -140,7 +164,7 @@ mod tests {
     fn command_quotes_the_path() {
         assert_eq!(
             command("/w/my file.py"),
-            "flake8 --isolated --select=F821,F822,F831,E111,E112,E113,E999,E902 '/w/my file.py'"
+            "python3 -m flake8 --isolated --select=F821,F822,F831,E111,E112,E113,E999,E902 '/w/my file.py'"
         );
         assert!(applies_to("/w/a.py") && !applies_to("/w/a.txt"));
     }
