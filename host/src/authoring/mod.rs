@@ -30,6 +30,7 @@ const SDK_FILES: &[(&str, &str)] = &[
     sdk_file!("calls.rs"),
     sdk_file!("config.rs"),
     sdk_file!("error.rs"),
+    sdk_file!("history.rs"),
     sdk_file!("host.rs"),
     sdk_file!("lib.rs"),
     sdk_file!("log.rs"),

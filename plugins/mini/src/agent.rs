@@ -5,37 +5,45 @@
 //! error the model reads, and the episode goes on.
 
 use crate::config::{Config, system_prompt};
+use serde::Deserialize;
 use serde_json::json;
 use synth_sdk::host::Host;
 use synth_sdk::llm::Params;
 use synth_sdk::log::Level;
 use synth_sdk::sandbox::{ExecOptions, SandboxError};
+use synth_sdk::schemars::{self, JsonSchema};
 use synth_sdk::{ExitKind, FinishReason, Message, Outcome, RunError, Task, ToolCall, ToolSpec};
 
 /// Output cap per command (head and tail kept by the host), like mini-swe-agent's 10 000 chars.
 pub const MAX_OUTPUT_BYTES: u32 = 10_000;
 
+/// Arguments of `bash`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BashArgs {
+    /// The command line to run.
+    pub command: String,
+}
+
+/// Arguments of `submit`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitArgs {
+    /// Optional note on what you did.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
 pub fn tools() -> Vec<ToolSpec> {
     vec![
-        ToolSpec::new(
+        ToolSpec::from_args::<BashArgs>(
             "bash",
             "Run one bash command in the persistent shell and see its exit code and output.",
-            json!({
-                "type": "object",
-                "properties": {"command": {"type": "string", "description": "The command line to run."}},
-                "required": ["command"],
-                "additionalProperties": false
-            }),
         )
         .shell("command", json!({})),
-        ToolSpec::new(
+        ToolSpec::from_args::<SubmitArgs>(
             "submit",
             "Finish: call this once the task is done. It ends your work.",
-            json!({
-                "type": "object",
-                "properties": {"message": {"type": "string", "description": "Optional note on what you did."}},
-                "additionalProperties": false
-            }),
         )
         .finish(json!({})),
     ]
@@ -49,10 +57,12 @@ enum Action {
 
 pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome, RunError> {
     let tools = tools();
-    let params = Params {
+    let mode = config.tool_call_mode;
+    let request_tools = mode.request_tools(&tools);
+    let params = mode.params(Params {
         temperature: config.temperature,
         ..Params::default()
-    };
+    });
     let options = ExecOptions {
         timeout_ms: Some(config.timeout_secs.saturating_mul(1000)),
         max_output_bytes: Some(MAX_OUTPUT_BYTES),
@@ -60,7 +70,7 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
     };
     let max_steps = config.max_steps(task);
     let mut history = vec![
-        Message::system(system_prompt(config, task)),
+        Message::system(mode.system_prompt(&system_prompt(config, task), &tools)),
         Message::user(&task.instruction),
     ];
     host.log(
@@ -68,23 +78,29 @@ pub fn run(host: &mut impl Host, task: &Task, config: &Config) -> Result<Outcome
         &format!("mini: {} (max {max_steps} steps)", task.instance_id),
     );
 
+    let mut calls_so_far = 0;
     for _ in 0..max_steps {
-        let completion = match host.complete(&history, &tools, &params) {
+        let completion = match host.complete(&history, &request_tools, &params) {
             Ok(completion) => completion,
             Err(e) => return e.into_outcome(),
         };
-        let calls = completion.message.tool_calls.clone();
-        history.push(completion.message);
-        let Some((first, others)) = calls.split_first() else {
+        let reply = mode.parse(&completion.message, &tools, calls_so_far + 1);
+        history.push(mode.history_message(&completion.message));
+        if let Some(error) = reply.format_error {
+            history.push(Message::user(format!("Format error: {error}")));
+            continue;
+        }
+        let Some((first, others)) = reply.calls.split_first() else {
             history.push(Message::user(no_tool_call(completion.finish_reason)));
             continue;
         };
+        calls_so_far += reply.calls.len();
         match act(host, first, &options)? {
             Action::Submit(message) => return Ok(Outcome::submitted(message)),
-            Action::Observe(text) => history.push(Message::tool_result(&first.id, text)),
+            Action::Observe(text) => history.push(mode.result_message(first, text)),
         }
         for other in others {
-            history.push(Message::tool_result(&other.id, ONE_CALL_PER_TURN));
+            history.push(mode.result_message(other, ONE_CALL_PER_TURN));
         }
     }
     Ok(Outcome::new(
@@ -114,8 +130,8 @@ fn act(host: &mut impl Host, call: &ToolCall, options: &ExecOptions) -> Result<A
     let observe = |text: String| Ok(Action::Observe(text));
     match call.name.as_str() {
         "bash" => {
-            let command = match call.string_argument("command") {
-                Ok(command) => command,
+            let command = match call.parse_args::<BashArgs>() {
+                Ok(args) => args.command,
                 Err(e) => return observe(format!("Error: {e}.")),
             };
             match host.exec(&command, options) {
@@ -127,14 +143,8 @@ fn act(host: &mut impl Host, call: &ToolCall, options: &ExecOptions) -> Result<A
                 )),
             }
         }
-        "submit" => match call.arguments() {
-            Ok(arguments) => Ok(Action::Submit(
-                arguments
-                    .get("message")
-                    .and_then(|m| m.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-            )),
+        "submit" => match call.parse_args::<SubmitArgs>() {
+            Ok(args) => Ok(Action::Submit(args.message.unwrap_or_default())),
             Err(e) => observe(format!("Error: {e}.")),
         },
         other => observe(format!(

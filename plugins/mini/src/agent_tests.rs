@@ -221,7 +221,7 @@ fn bad_arguments_and_unknown_tools_are_reported_to_the_model() {
     assert!(
         answer(&host, 1, 0)
             .text()
-            .contains("lacks the required argument `command`")
+            .contains("missing required argument(s): command")
     );
     assert!(answer(&host, 2, 0).text().contains("unknown tool `python`"));
     assert!(answer(&host, 3, 0).text().contains("trailing comma"));
@@ -299,4 +299,43 @@ fn sandbox_errors_are_observations_except_infrastructure() {
     );
     assert!(answer(&host, 0, 0).text().contains("timed out after 120 s"));
     assert!(answer(&host, 1, 0).text().contains("could not run"));
+}
+
+#[test]
+fn text_mode_parses_calls_and_answers_format_errors() {
+    use synth_sdk::testing::{FakeHost, exec_result};
+    let mut host = FakeHost::new();
+    host.reply(Message::assistant(
+        "I will list.\n<function=bash>\n<parameter=command>ls</parameter>\n</function>",
+    ))
+    .result(exec_result(0, "calc.py\n"))
+    .reply(Message::assistant("<function=rm>\n</function>"))
+    .reply(Message::assistant("<function=submit>\n</function>"));
+    let config = Config::parse(r#"{"tool_call_mode": "text"}"#).unwrap();
+    let outcome = run(&mut host, &test_task(), &config).unwrap();
+    assert_eq!(outcome.exit, ExitKind::Submitted);
+    assert_eq!(host.commands, vec!["ls"]);
+    let first = &host.requests[0];
+    assert!(first.tools.is_empty());
+    assert!(
+        first.messages[0]
+            .text()
+            .contains("---- BEGIN FUNCTION #1: bash ----")
+    );
+    assert_eq!(
+        first.params.stop,
+        vec![synth_sdk::calls::TEXT_STOP.to_string()]
+    );
+    let second = &host.requests[1].messages;
+    assert!(
+        second[second.len() - 1]
+            .text()
+            .starts_with("EXECUTION RESULT of [bash]:\n<returncode>0</returncode>")
+    );
+    let third = &host.requests[2].messages;
+    assert!(
+        third[third.len() - 1]
+            .text()
+            .contains("Format error: Function 'rm' not found")
+    );
 }

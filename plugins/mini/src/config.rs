@@ -2,27 +2,36 @@
 //! system prompt it selects. Pure: no host import is called.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
-use synth_sdk::{RunError, Task, parse_config};
+use serde_json::Value;
+use synth_sdk::schemars::{self, JsonSchema};
+use synth_sdk::{CallMode, RunError, Task, parse_config, schema_of};
 
 pub const DEFAULT_TIMEOUT_SECS: u32 = 120;
 
 /// The parsed configuration. Every field is optional in the JSON.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Agent steps (model calls) before giving up; the task's limit when absent.
+    /// Agent steps (model calls) before stopping with step-limit. Default: the task's step
+    /// limit.
     #[serde(default)]
     pub max_steps: Option<u32>,
-    /// Replaces the default system prompt; `{{workspace}}`, `{{timeout_secs}}` and
-    /// `{{max_steps}}` are substituted.
+    /// Replaces the default system prompt. {{workspace}}, {{timeout_secs}} and {{max_steps}}
+    /// are substituted. The task instruction always follows as the first user message.
     #[serde(default)]
     pub system_prompt: Option<String>,
+    /// Sampling temperature. Default: the provider's.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub temperature: Option<f32>,
-    /// Hard timeout of one command.
+    /// Hard timeout of one bash command, in seconds (the host lowers it to its ceiling).
     #[serde(default = "default_timeout_secs")]
+    #[schemars(range(min = 1))]
     pub timeout_secs: u32,
+    /// `native` function calling (default), or `text`: the tools are described in the system
+    /// prompt and calls are written as <function=NAME><parameter=K>V</parameter></function>.
+    #[serde(default)]
+    pub tool_call_mode: CallMode,
 }
 
 fn default_timeout_secs() -> u32 {
@@ -47,29 +56,7 @@ impl Config {
 
 /// JSON Schema of [`Config`], as `describe` reports it.
 pub fn schema() -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "max_steps": {
-                "type": "integer", "minimum": 0,
-                "description": "Agent steps (model calls) before stopping with step-limit. Default: the task's step limit."
-            },
-            "system_prompt": {
-                "type": "string",
-                "description": "Replaces the default system prompt. {{workspace}}, {{timeout_secs}} and {{max_steps}} are substituted. The task instruction always follows as the first user message."
-            },
-            "temperature": {
-                "type": "number", "minimum": 0,
-                "description": "Sampling temperature. Default: the provider's."
-            },
-            "timeout_secs": {
-                "type": "integer", "minimum": 1, "default": DEFAULT_TIMEOUT_SECS,
-                "description": "Hard timeout of one bash command, in seconds (the host lowers it to its ceiling)."
-            }
-        }
-    })
+    schema_of::<Config>()
 }
 
 const DEFAULT_SYSTEM_PROMPT: &str = "\
@@ -143,7 +130,13 @@ mod tests {
     fn schema_names_every_field() {
         let s = schema();
         let props = s["properties"].as_object().unwrap();
-        for key in ["max_steps", "system_prompt", "temperature", "timeout_secs"] {
+        for key in [
+            "max_steps",
+            "system_prompt",
+            "temperature",
+            "timeout_secs",
+            "tool_call_mode",
+        ] {
             assert!(props.contains_key(key), "{key}");
         }
     }

@@ -8,13 +8,15 @@
 //! tool messages). [`Condenser::condense`] carries a plan out and records it with a
 //! `condensation` trajectory note. It must never change the kept messages themselves.
 //!
-//! The policy ([`plan`], [`head_len`]: a history cut that never orphans tool results, in
-//! native or text mode) knows nothing of OpenHands: candidate for the SDK.
+//! Where a cut may fall comes from the SDK ([`synth_sdk::history`]: never orphaning tool
+//! results, in native or text mode).
 
 use crate::agent::{End, llm_end};
 use crate::config::CondenserConfig;
 use serde_json::json;
 use std::ops::Range;
+pub use synth_sdk::history::head_len;
+use synth_sdk::history::starts_turn;
 use synth_sdk::host::Host;
 use synth_sdk::llm::{Params, Purpose};
 use synth_sdk::log::Level;
@@ -66,26 +68,6 @@ impl Cut {
     }
 }
 
-/// True when a kept tail may start at `i`: a user or assistant message that is not a
-/// tool result (a `tool` message, or a text-mode `EXECUTION RESULT` user message).
-fn is_boundary(history: &[Message], i: usize) -> bool {
-    history.get(i).is_some_and(|m| match m.role {
-        Role::Assistant => true,
-        Role::User => !m.is_text_result(),
-        Role::System | Role::Tool => false,
-    })
-}
-
-/// The kept head: `keep_first` messages, extended past tool results that answer its last
-/// assistant message.
-pub fn head_len(history: &[Message], keep_first: usize) -> usize {
-    let mut head = keep_first.min(history.len());
-    while head > 0 && head < history.len() && !is_boundary(history, head) {
-        head += 1;
-    }
-    head
-}
-
 /// The policy. `summary_at_head` says whether `history[head]` is the previous summary (it is
 /// forgotten and rewritten, so it does not count as progress). `force` condenses whatever the
 /// length (after a context overflow), keeping about half of what follows the head.
@@ -112,11 +94,11 @@ pub fn plan(
     let first_forgettable = head + usize::from(summary_at_head);
     let ideal = len.saturating_sub(tail_len).max(first_forgettable + 1);
     let tail_start = (ideal..len)
-        .find(|&i| is_boundary(history, i))
+        .find(|&i| starts_turn(history, i))
         .or_else(|| {
             (first_forgettable + 1..ideal)
                 .rev()
-                .find(|&i| is_boundary(history, i))
+                .find(|&i| starts_turn(history, i))
         })?;
     Some(Cut { head, tail_start })
 }

@@ -40,6 +40,7 @@
 pub mod calls;
 pub mod config;
 mod error;
+pub mod history;
 pub mod host;
 pub mod log;
 mod message;

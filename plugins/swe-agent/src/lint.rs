@@ -31,7 +31,10 @@ pub fn applies_to(path: &str) -> bool {
 /// Through `python3 -m`: Debian's `python3-flake8` installs the module without the
 /// `flake8` script.
 pub fn command(path: &str) -> String {
-    format!("python3 -m flake8 --isolated --select={SELECT} {}", quote(path))
+    format!(
+        "python3 -m flake8 --isolated --select={SELECT} {}",
+        quote(path)
+    )
 }
 
 /// Runs flake8 on `path` and returns its output. A failure to run (other than a broken
