@@ -2,7 +2,9 @@
 //! shown (the tool results stored with each request): openhands' `str_replace_editor`
 //! (non-unique and missing matches, a missing file, insert past the end, undo after two
 //! edits) and swe-agent's ACI (the viewer at the file's start and end, an edit that breaks
-//! the syntax refused by the real flake8 and the file left as it was, the search cap).
+//! the syntax refused by the real flake8 and the file left as it was, the search cap), and
+//! openhands' `execute_bash` with a real shell: the soft timeout, a refused second command,
+//! polling, input to the running command and C-c.
 
 use serde_json::{Value, json};
 
@@ -202,4 +204,96 @@ fn swe_agent_viewer_lint_and_search_in_a_real_sandbox() {
         "{}",
         results[7]
     );
+}
+
+fn bash(command: &str, is_input: bool) -> Reply {
+    Reply::Tool(
+        "execute_bash",
+        json!({"command": command, "is_input": if is_input { "true" } else { "false" }, "security_risk": "LOW"}),
+    )
+}
+
+#[test]
+fn openhands_bash_soft_timeout_input_and_interrupt_in_a_real_sandbox() {
+    if !docker_available() {
+        return;
+    }
+    let script = vec![
+        // Quiet for longer than the no-change timeout: back with exit code -1, still running.
+        bash("echo ready; read name; echo \"hello $name\"", false),
+        // A new command while it runs is refused.
+        bash("ls", false),
+        // An empty command fetches more output (there is none yet).
+        bash("", false),
+        // Input goes to the running command, which finishes.
+        bash("world", true),
+        // Nothing runs now.
+        bash("", false),
+        bash("sleep 600", false),
+        bash("C-c", true),
+        bash("echo after", false),
+        Reply::Tool("finish", json!({"message": "done"})),
+    ];
+    let server = ScriptedServer::start(script.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("bash.duckdb");
+    run_scaffold(
+        &plugin("openhands.wasm"),
+        &db,
+        "openai/scripted",
+        &[
+            "--task",
+            "service-config",
+            "--scaffold-config",
+            r#"{"no_change_timeout_secs": 1}"#,
+        ],
+        &[
+            ("OPENAI_BASE_URL", &server.base_url),
+            ("OPENAI_API_KEY", "sk-test-not-a-real-key-000"),
+        ],
+    );
+    let results: Vec<String> = server.requests()[1..]
+        .iter()
+        .map(|r| {
+            let last = r["messages"]
+                .as_array()
+                .and_then(|m| m.last())
+                .expect("messages");
+            last["content"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert!(results[0].starts_with("ready"), "{}", results[0]);
+    assert!(
+        results[0].contains("[The command has no new output after 1 seconds."),
+        "{}",
+        results[0]
+    );
+    assert!(results[1].contains("is NOT executed"), "{}", results[1]);
+    assert!(
+        results[2].starts_with("[Below is the output of the previous command.]"),
+        "{}",
+        results[2]
+    );
+    assert!(
+        results[3].contains("hello world") && results[3].contains("exit code 0"),
+        "{}",
+        results[3]
+    );
+    assert!(
+        results[4].contains("ERROR: No previous running command to retrieve logs from."),
+        "{}",
+        results[4]
+    );
+    assert!(
+        results[5].contains("no new output after 1 seconds"),
+        "{}",
+        results[5]
+    );
+    assert!(results[6].contains("CTRL+C was sent"), "{}", results[6]);
+    assert!(results[7].contains("after"), "{}", results[7]);
+    let conn = open_db(&db);
+    let ops = strings(&conn, "SELECT op FROM v_actions ORDER BY seq");
+    assert!(ops.contains(&"send_input".to_string()), "{ops:?}");
+    assert!(ops.contains(&"interrupt".to_string()), "{ops:?}");
+    assert!(ops.contains(&"poll".to_string()), "{ops:?}");
 }

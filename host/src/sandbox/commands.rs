@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::cgroup::Snapshot;
 use super::container::{Sandbox, ShellSlot};
+use base64::Engine as _;
+
 use super::shell::{Shell, Wait, frame, token_for};
 use super::{
     DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, ExecOptions, ExecOutput, OUTPUT_CEILING, SandboxError,
@@ -26,6 +28,12 @@ const KILL_GRACE: Duration = Duration::from_millis(1500);
 const MIN_OUTPUT: usize = 256;
 
 /// Appended to the output when the shell had to be replaced.
+/// Largest input one `send_input` call takes (a pipe holds 64 KiB).
+const MAX_INPUT: usize = 48 * 1024;
+/// How long writing input may take before it counts as failed.
+const INPUT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Writes base64 `$1`, decoded, to the FIFO `$2`.
+const WRITE_INPUT: &str = "printf '%s' \"$1\" | base64 -d > \"$2\"";
 const RESTART_NOTE: &str = "\n[synth: the shell was restarted; working directory, variables and background jobs were reset]\n";
 /// Appended when the container's OOM counter went up while the command ran.
 pub(crate) const OOM_NOTE: &str = "\n[synth: out of memory: the kernel killed a process while this command ran (the container's memory limit was reached)]\n";
@@ -40,6 +48,8 @@ pub(crate) struct Running {
     deadline: Instant,
     /// The cgroup counters when it started.
     before: Snapshot,
+    /// The FIFO it reads its standard input from (commands with a soft timeout).
+    stdin: Option<String>,
 }
 
 /// How a command ended, before the counters are looked at.
@@ -115,7 +125,20 @@ impl Sandbox {
             prefix.extend_from_slice(RESTART_NOTE.trim_start().as_bytes());
         }
         let token = token_for(command);
-        let line = frame(command, opts.cwd.as_deref(), &opts.env, &token);
+        // A command that may outlive its call (a soft timeout) can be sent input.
+        let stdin = opts.soft_timeout.map(|_| {
+            format!(
+                "/tmp/.synth-stdin{}",
+                token.trim_matches('_').replace("SYNTH", "")
+            )
+        });
+        let line = frame(
+            command,
+            opts.cwd.as_deref(),
+            &opts.env,
+            &token,
+            stdin.as_deref(),
+        );
         let started = Instant::now();
         let shell = self.live_shell(&mut slot)?;
         shell.begin(&token, cap);
@@ -132,6 +155,7 @@ impl Sandbox {
             started,
             deadline: started + timeout,
             before: slot.last,
+            stdin,
         });
         let mut out = self.drive(&mut slot, opts.soft_timeout, None).await?;
         if !prefix.is_empty() {
@@ -152,20 +176,52 @@ impl Sandbox {
         self.drive(&mut slot, None, Some(until)).await
     }
 
-    /// Input for the running command. Commands read /dev/null for now.
+    /// Writes `input` to the running command's standard input (the FIFO of a command run
+    /// with a soft timeout), then waits up to `wait` like [`Sandbox::poll`]. The bytes go in
+    /// through a fresh exec as the agent; a command that does not read them leaves them in
+    /// the pipe (a write the pipe cannot take within a few seconds fails).
     pub async fn send_input(
         &self,
         input: &[u8],
         wait: Duration,
     ) -> Result<ExecOutput, SandboxError> {
-        let _ = (input, wait);
-        let slot = self.shell.lock().await;
-        if slot.running.is_none() {
+        let mut slot = self.shell.lock().await;
+        let Some(running) = slot.running.as_ref() else {
             return Err(SandboxError::NoRunningCommand);
+        };
+        let Some(fifo) = running.stdin.clone() else {
+            return Err(SandboxError::Unsupported(
+                "the running command reads no input: only a command run with a soft timeout \
+                 can be sent input"
+                    .into(),
+            ));
+        };
+        if input.len() > MAX_INPUT {
+            return Err(SandboxError::TooLarge(format!(
+                "input of {} bytes; at most {MAX_INPUT} per call",
+                input.len()
+            )));
         }
-        Err(SandboxError::Unsupported(
-            "send-input arrives with the OpenHands scaffold".into(),
-        ))
+        let encoded = base64::engine::general_purpose::STANDARD.encode(input);
+        let wrote = self
+            .exec_fresh(
+                &["/bin/sh", "-c", WRITE_INPUT, "sh", &encoded, &fifo],
+                &self.user,
+                &[],
+                "/",
+                INPUT_TIMEOUT,
+                4096,
+            )
+            .await?;
+        if wrote.exit_code != Some(0) {
+            return Err(SandboxError::Infrastructure(format!(
+                "container {}: writing input to the running command failed: {}",
+                self.name,
+                String::from_utf8_lossy(&wrote.output).trim()
+            )));
+        }
+        let until = Instant::now() + wait;
+        self.drive(&mut slot, None, Some(until)).await
     }
 
     /// Interrupts the running command (SIGINT, then SIGKILL) and returns its last output.

@@ -128,11 +128,17 @@ pub(crate) fn token_for(command: &str) -> String {
 /// (no expansion, no parsing), so no quoting or syntax error in it can desync the framing,
 /// and `source` parses and runs it in the shell itself. This costs no process (decoding
 /// base64 would cost a fork and an exec: 7 ms against 0.5 ms per command here).
+///
+/// With `stdin` (a path for a FIFO) the command reads its standard input from a FIFO made
+/// for it, which [`super::Sandbox::send_input`] writes to, instead of /dev/null: opened
+/// read-write, so the open never blocks and a read waits for input as at a terminal. The
+/// FIFO is removed after the end marker.
 pub(crate) fn frame(
     command: &str,
     cwd: Option<&str>,
     env: &[(String, String)],
     token: &str,
+    stdin: Option<&str>,
 ) -> String {
     let body = "\\builtin source /dev/fd/3";
     let run = if cwd.is_none() && env.is_empty() {
@@ -151,10 +157,18 @@ pub(crate) fn frame(
         format!("( {pre}{body} )")
     };
     let delim = delimiter(token);
+    let (make, input, remove) = match stdin {
+        None => (String::new(), "</dev/null".to_string(), String::new()),
+        Some(path) => (
+            format!("\\builtin command mkfifo -m 600 -- {} && ", sq(path)),
+            format!("<>{}", sq(path)),
+            format!("\\builtin command rm -f -- {}\n", sq(path)),
+        ),
+    };
     // The INT trap is set again each time: a command may have changed it for itself.
     format!(
-        "{TRAP_INT}; {run} 3<<'{delim}' </dev/null 2>&1\n{command}\n{delim}\n\
-         \\builtin printf '\\n%s %d\\n' '{token}' \"$?\"\n"
+        "{make}{TRAP_INT}; {run} 3<<'{delim}' {input} 2>&1\n{command}\n{delim}\n\
+         \\builtin printf '\\n%s %d\\n' '{token}' \"$?\"\n{remove}"
     )
 }
 
@@ -394,7 +408,7 @@ mod unit {
 
     #[test]
     fn frame_carries_the_command_literally() {
-        let f = frame("echo 'a\nexit 3", None, &[], "__SYNTH_t__");
+        let f = frame("echo 'a\nexit 3", None, &[], "__SYNTH_t__", None);
         assert_eq!(
             f,
             "\\builtin trap 'return 130 2>/dev/null' INT; \\builtin source /dev/fd/3 3<<'__SYNTH_t___END' </dev/null 2>&1\n\
@@ -405,10 +419,19 @@ mod unit {
             Some("/tmp"),
             &[("A".into(), "x y".into())],
             "__SYNTH_t__",
+            None,
         );
         assert!(g.contains(
             "; ( \\builtin cd -- '/tmp' && \\builtin export A='x y' && \\builtin source /dev/fd/3 ) 3<<"
         ));
+    }
+
+    #[test]
+    fn frame_with_a_stdin_fifo() {
+        let f = frame("cat", None, &[], "__SYNTH_t__", Some("/tmp/in"));
+        assert!(f.starts_with("\\builtin command mkfifo -m 600 -- '/tmp/in' && \\builtin trap"));
+        assert!(f.contains("3<<'__SYNTH_t___END' <>'/tmp/in' 2>&1\ncat\n"));
+        assert!(f.ends_with("\"$?\"\n\\builtin command rm -f -- '/tmp/in'\n"));
     }
 
     #[test]

@@ -188,10 +188,6 @@ async fn soft_timeout_then_poll_and_interrupt() {
         sb.exec("true", &opts(5)).await,
         Err(SandboxError::Busy)
     ));
-    assert!(matches!(
-        sb.send_input(b"x", Duration::ZERO).await,
-        Err(SandboxError::Unsupported(_))
-    ));
     let o = sb.poll(Duration::from_secs(10)).await.unwrap();
     assert!(!o.still_running, "{o:?}");
     assert_eq!(text(&o), "end\n");
@@ -213,6 +209,56 @@ async fn soft_timeout_then_poll_and_interrupt() {
         "{o:?}"
     );
     assert_eq!(text(&run(&sb, "echo next").await), "next\n");
+    sb.remove().await.unwrap();
+}
+
+#[tokio::test]
+async fn input_reaches_a_command_left_running() {
+    let Some(engine) = engine().await else { return };
+    let sb = sandbox(&engine, "input").await;
+    assert!(matches!(
+        sb.send_input(b"x", Duration::ZERO).await,
+        Err(SandboxError::NoRunningCommand)
+    ));
+    let soft = ExecOptions {
+        soft_timeout: Some(Duration::from_millis(500)),
+        ..opts(60)
+    };
+    // A command with a soft timeout waits for input as at a terminal.
+    let o = sb
+        .exec("echo ready; read a; read b; echo \"got $a,$b\"", &soft)
+        .await
+        .unwrap();
+    assert!(o.still_running, "{o:?}");
+    assert_eq!(text(&o), "ready\n");
+    let o = sb
+        .send_input(b"one\n", Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert!(o.still_running && o.output.is_empty(), "{o:?}");
+    let o = sb
+        .send_input(b"two 'quoted' $x\n", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (text(&o).as_str(), o.exit_code),
+        ("got one,two 'quoted' $x\n", Some(0))
+    );
+    // Its FIFO is gone; a command without a soft timeout still reads /dev/null.
+    assert_eq!(
+        text(&run(&sb, "ls -A /tmp | grep -c synth-stdin").await),
+        "0\n"
+    );
+    assert_eq!(text(&run(&sb, "read a; echo \"[$a] $?\"").await), "[] 1\n");
+    // Input a command does not read waits in its pipe; the command goes on.
+    let o = sb.exec("sleep 5", &soft).await.unwrap();
+    assert!(o.still_running);
+    let o = sb
+        .send_input(b"\x04", Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert!(o.still_running);
+    sb.interrupt().await.unwrap();
     sb.remove().await.unwrap();
 }
 
