@@ -45,8 +45,9 @@ enum Command {
         /// instantiate and steps-per-second figures; the first also runs the oracle episodes.
         #[arg(long = "scaffold", required = true)]
         scaffolds: Vec<PathBuf>,
-        /// Steps per scripted episode in the steps-per-second measurement.
-        #[arg(long, default_value_t = 50)]
+        /// Steps per scripted episode in the steps-per-second measurement (below every
+        /// scaffold's condensation threshold: the script answers calls in order).
+        #[arg(long, default_value_t = 40)]
         steps: u32,
         #[arg(long, default_value_t = 20)]
         iterations: usize,

@@ -115,6 +115,17 @@ fn openhands_condenses_a_160_step_episode() {
         }
     }
     assert!(checked >= 1);
+    let agent_sizes: Vec<i64> = sizes
+        .iter()
+        .filter(|s| s.0 == "agent")
+        .map(|s| s.1)
+        .collect();
+    eprintln!(
+        "LONG HORIZON | {} agent steps | {notes} condensations | messages per agent request: max {}, last {}",
+        agent_sizes.len(),
+        agent_sizes.iter().max().unwrap_or(&0),
+        agent_sizes.last().unwrap_or(&0)
+    );
     let largest = sizes.iter().map(|s| s.1).max().unwrap_or(0);
     assert!(
         largest < (2 * STEPS) as i64,
