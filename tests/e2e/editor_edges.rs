@@ -13,42 +13,25 @@ use crate::llm_server::{Reply, ScriptedServer};
 
 const FILE: &str = "/workspace/edge.py";
 
-/// Runs `scaffold` with `script` on service-config; returns the text of every tool result
-/// the model was shown, in order, and the run file's folder.
-fn tool_results(scaffold: &str, script: Vec<Reply>) -> (Vec<String>, tempfile::TempDir) {
+/// Runs `scaffold` with `script` (and `extra` arguments) on service-config; returns what
+/// each call's result showed the model, and the run file's folder and path.
+fn tool_results(
+    scaffold: &str,
+    script: Vec<Reply>,
+    extra: &[&str],
+) -> (Vec<String>, tempfile::TempDir, std::path::PathBuf) {
     let server = ScriptedServer::start(script.clone());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("edges.duckdb");
-    run_scaffold(
-        &plugin(scaffold),
-        &db,
-        "openai/scripted",
-        &["--task", "service-config"],
-        &[
-            ("OPENAI_BASE_URL", &server.base_url),
-            ("OPENAI_API_KEY", "sk-test-not-a-real-key-000"),
-        ],
-    );
-    let requests = server.requests();
+    let mut args = vec!["--task", "service-config"];
+    args.extend_from_slice(extra);
+    server.run(&plugin(scaffold), &db, &args);
     assert_eq!(
-        requests.len(),
+        server.requests().len(),
         script.len(),
         "{scaffold}: every reply was asked for"
     );
-    // Each reply makes one call; the request after it ends with that call's result (read
-    // there: a scaffold may collapse old results in later requests).
-    let results = requests[1..]
-        .iter()
-        .map(|r| {
-            let last = r["messages"]
-                .as_array()
-                .and_then(|m| m.last())
-                .expect("messages");
-            assert_eq!(last["role"], "tool", "{scaffold}: {last}");
-            last["content"].as_str().unwrap_or_default().to_string()
-        })
-        .collect();
-    (results, dir)
+    (server.results(), dir, db)
 }
 
 fn editor(args: Value) -> Reply {
@@ -86,7 +69,7 @@ fn openhands_editor_edge_cases_in_a_real_sandbox() {
         ),
         Reply::Tool("finish", json!({"message": "done"})),
     ];
-    let (results, _dir) = tool_results("openhands.wasm", script);
+    let (results, _dir, _) = tool_results("openhands.wasm", script, &[]);
     assert_eq!(results.len(), 11, "{results:#?}");
     assert_eq!(results[0], format!("File created successfully at: {FILE}"));
     assert!(
@@ -160,7 +143,7 @@ fn swe_agent_viewer_lint_and_search_in_a_real_sandbox() {
         Reply::Tool("search_file", json!({"search_term": "x14 ="})),
         Reply::Tool("submit", json!({})),
     ];
-    let (results, _dir) = tool_results("swe-agent.wasm", script);
+    let (results, _dir, _) = tool_results("swe-agent.wasm", script, &[]);
     assert_eq!(results.len(), 8, "{results:#?}");
     let open = &results[1];
     assert!(
@@ -234,34 +217,11 @@ fn openhands_bash_soft_timeout_input_and_interrupt_in_a_real_sandbox() {
         bash("echo after", false),
         Reply::Tool("finish", json!({"message": "done"})),
     ];
-    let server = ScriptedServer::start(script.clone());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("bash.duckdb");
-    run_scaffold(
-        &plugin("openhands.wasm"),
-        &db,
-        "openai/scripted",
-        &[
-            "--task",
-            "service-config",
-            "--scaffold-config",
-            r#"{"no_change_timeout_secs": 1}"#,
-        ],
-        &[
-            ("OPENAI_BASE_URL", &server.base_url),
-            ("OPENAI_API_KEY", "sk-test-not-a-real-key-000"),
-        ],
+    let (results, _dir, db) = tool_results(
+        "openhands.wasm",
+        script,
+        &["--scaffold-config", r#"{"no_change_timeout_secs": 1}"#],
     );
-    let results: Vec<String> = server.requests()[1..]
-        .iter()
-        .map(|r| {
-            let last = r["messages"]
-                .as_array()
-                .and_then(|m| m.last())
-                .expect("messages");
-            last["content"].as_str().unwrap_or_default().to_string()
-        })
-        .collect();
     assert!(results[0].starts_with("ready"), "{}", results[0]);
     assert!(
         results[0].contains("[The command has no new output after 1 seconds."),

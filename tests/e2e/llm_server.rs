@@ -98,6 +98,37 @@ impl ScriptedServer {
         }
     }
 
+    /// Runs `synth run` with `scaffold` against this server as model `openai/scripted`
+    /// (see [`crate::common::run_scaffold`]); panics on failure.
+    pub fn run(&self, scaffold: &std::path::Path, db: &std::path::Path, extra: &[&str]) {
+        crate::common::run_scaffold(
+            scaffold,
+            db,
+            "openai/scripted",
+            extra,
+            &[
+                ("OPENAI_BASE_URL", &self.base_url),
+                ("OPENAI_API_KEY", "sk-test-not-a-real-key-000"),
+            ],
+        );
+    }
+
+    /// The text of the last message of each request from the second on: with one call per
+    /// reply, the result of reply N is the last message of request N+1 (read there: a
+    /// scaffold may collapse old results in later requests).
+    pub fn results(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .skip(1)
+            .map(|r| {
+                let last = r["messages"].as_array().and_then(|m| m.last());
+                last.and_then(|m| m["content"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
     /// The request bodies received so far, in order.
     pub fn requests(&self) -> Vec<Value> {
         self.requests.lock().expect("lock").clone()

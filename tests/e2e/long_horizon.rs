@@ -17,13 +17,6 @@ fn solution(template: &str) -> String {
     std::fs::read_to_string(templates().join(template).join("solution/solve.sh")).expect("solve.sh")
 }
 
-fn env(server: &ScriptedServer) -> [(&'static str, String); 2] {
-    [
-        ("OPENAI_BASE_URL", server.base_url.clone()),
-        ("OPENAI_API_KEY", "sk-test-not-a-real-key-000".to_string()),
-    ]
-}
-
 #[test]
 fn openhands_condenses_a_160_step_episode() {
     if !docker_available() {
@@ -45,12 +38,9 @@ fn openhands_condenses_a_160_step_episode() {
     let server = ScriptedServer::start_with_summaries(script.clone(), SUMMARY);
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("long.duckdb");
-    let env = env(&server);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    run_scaffold(
+    server.run(
         &plugin("openhands.wasm"),
         &db,
-        "openai/scripted",
         &[
             "--task",
             "inventory-rounding",
@@ -59,7 +49,6 @@ fn openhands_condenses_a_160_step_episode() {
             "--scaffold-config",
             r#"{"condenser": {"max_messages": 60}}"#,
         ],
-        &env,
     );
     let conn = open_db(&db);
     assert_eq!(
@@ -201,19 +190,15 @@ fn text_tool_calls_drive_openhands_and_format_errors_are_observations() {
     let server = ScriptedServer::start(script);
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("text.duckdb");
-    let env = env(&server);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    run_scaffold(
+    server.run(
         &plugin("openhands.wasm"),
         &db,
-        "openai/scripted",
         &[
             "--task",
             "service-config",
             "--scaffold-config",
             r#"{"tool_call_mode": "text"}"#,
         ],
-        &env,
     );
     let conn = open_db(&db);
     assert_eq!(

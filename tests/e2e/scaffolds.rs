@@ -259,16 +259,7 @@ fn solve(
     let server = ScriptedServer::start(script.clone());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("run.duckdb");
-    run_scaffold(
-        scaffold,
-        &db,
-        "openai/scripted",
-        &["--task", &fix.task],
-        &[
-            ("OPENAI_BASE_URL", &server.base_url),
-            ("OPENAI_API_KEY", "sk-test-not-a-real-key-000"),
-        ],
-    );
+    server.run(scaffold, &db, &["--task", &fix.task]);
     let conn = open_db(&db);
     let name = scaffold.file_stem().unwrap().to_string_lossy();
     let outcome = strings(

@@ -1,66 +1,21 @@
-//! Tests of mini's loop against a scripted host: model replies and command results are
+//! Tests of mini's loop against the SDK's scripted host: model replies and command results are
 //! queued up front; the host records what the loop sent.
 
 use super::*;
 use crate::config::test_task;
-use std::collections::VecDeque;
-use synth_sdk::llm::Completion;
 use synth_sdk::llm::LlmError;
 use synth_sdk::sandbox::ExecResult;
-use synth_sdk::{Role, ToolRole, Usage};
+use synth_sdk::testing::FakeHost;
+use synth_sdk::{Role, ToolRole};
 
-#[derive(Default)]
-struct Scripted {
-    replies: VecDeque<Result<Message, LlmError>>,
-    results: VecDeque<Result<ExecResult, SandboxError>>,
-    /// Every history the loop sent, in order.
-    seen: Vec<Vec<Message>>,
-    commands: Vec<(String, ExecOptions)>,
-}
+/// The SDK's scripted host; every request must offer mini's two tools as an agent call.
+type Scripted = FakeHost;
 
-impl Host for Scripted {
-    fn complete(
-        &mut self,
-        messages: &[Message],
-        tools: &[ToolSpec],
-        params: &Params,
-    ) -> Result<Completion, LlmError> {
-        assert_eq!(tools.len(), 2);
-        assert_eq!(params.purpose, synth_sdk::llm::Purpose::Agent);
-        self.seen.push(messages.to_vec());
-        let message = self
-            .replies
-            .pop_front()
-            .expect("the loop asked for more replies than scripted")?;
-        let finish_reason = if message.tool_calls.is_empty() {
-            FinishReason::Stop
-        } else {
-            FinishReason::ToolCalls
-        };
-        Ok(Completion {
-            message,
-            finish_reason,
-            usage: Usage {
-                prompt_tokens: 0,
-                completion_tokens: 0,
-                cached_tokens: 0,
-                reasoning_tokens: 0,
-            },
-            model: "test/script".into(),
-            call_id: "call".into(),
-        })
-    }
-
-    fn exec(&mut self, command: &str, options: &ExecOptions) -> Result<ExecResult, SandboxError> {
-        self.commands.push((command.to_string(), options.clone()));
-        self.results
-            .pop_front()
-            .expect("the loop ran more commands than scripted")
-    }
-
-    fn log(&mut self, _level: synth_sdk::log::Level, _message: &str) {}
-
-    fn note(&mut self, _kind: &str, _data: &str) {}
+fn seen(host: &Scripted, i: usize) -> &Vec<Message> {
+    let request = &host.requests[i];
+    assert_eq!(request.tools.len(), 2);
+    assert_eq!(request.params.purpose, synth_sdk::llm::Purpose::Agent);
+    &request.messages
 }
 
 fn call(id: &str, name: &str, arguments: Result<&str, &str>) -> ToolCall {
@@ -84,14 +39,7 @@ fn bash(id: &str, command: &str) -> ToolCall {
 }
 
 fn exit(code: i32, output: &str) -> Result<ExecResult, SandboxError> {
-    Ok(ExecResult {
-        exit_code: Some(code),
-        output: output.as_bytes().to_vec(),
-        truncated: false,
-        timed_out: false,
-        still_running: false,
-        duration_ms: 5,
-    })
+    Ok(synth_sdk::testing::exec_result(code, output))
 }
 
 fn run_script(host: &mut Scripted, config: &str) -> Result<Outcome, RunError> {
@@ -101,7 +49,7 @@ fn run_script(host: &mut Scripted, config: &str) -> Result<Outcome, RunError> {
 /// A message the loop appended after model call `step`, as the next call saw it:
 /// `index_from_end` 0 is the last message of that history.
 fn answer(host: &Scripted, step: usize, index_from_end: usize) -> Message {
-    let history = &host.seen[step + 1];
+    let history = seen(host, step + 1);
     history[history.len() - 1 - index_from_end].clone()
 }
 
@@ -116,7 +64,7 @@ fn tools_have_roles() {
 
 #[test]
 fn runs_a_command_then_submits() {
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     host.replies.push_back(reply(vec![bash("c1", "ls")]));
     host.replies.push_back(reply(vec![call(
         "c2",
@@ -129,14 +77,14 @@ fn runs_a_command_then_submits() {
     assert_eq!(outcome.exit, ExitKind::Submitted);
     assert_eq!(outcome.message, "done");
 
-    let first = &host.seen[0];
+    let first = seen(&host, 0);
     assert_eq!(first[0].role, Role::System);
     assert!(first[0].text().contains("/workspace"));
     assert_eq!(first[1].role, Role::User);
     assert_eq!(first[1].text(), "Fix the bug in calc.py.");
 
     assert_eq!(host.commands.len(), 1);
-    let (command, options) = &host.commands[0];
+    let (command, options) = (&host.commands[0], &host.exec_options[0]);
     assert_eq!(command, "ls");
     assert_eq!(options.timeout_ms, Some(7000));
     assert_eq!(options.max_output_bytes, Some(MAX_OUTPUT_BYTES));
@@ -154,7 +102,7 @@ fn runs_a_command_then_submits() {
 
 #[test]
 fn no_tool_call_is_a_format_error_and_the_episode_goes_on() {
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     host.replies
         .push_back(Ok(Message::assistant("I think I should look around.")));
     host.replies
@@ -172,7 +120,7 @@ fn no_tool_call_is_a_format_error_and_the_episode_goes_on() {
 
 #[test]
 fn only_the_first_of_several_calls_runs() {
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     host.replies.push_back(reply(vec![
         bash("a", "echo 1"),
         bash("b", "echo 2"),
@@ -183,8 +131,8 @@ fn only_the_first_of_several_calls_runs() {
     host.results.push_back(exit(0, "1\n"));
     run_script(&mut host, "{}").unwrap();
     assert_eq!(host.commands.len(), 1);
-    assert_eq!(host.commands[0].0, "echo 1");
-    let history = &host.seen[1];
+    assert_eq!(host.commands[0], "echo 1");
+    let history = seen(&host, 1);
     let answers: Vec<_> = history[history.len() - 3..].to_vec();
     assert_eq!(answers[0].tool_call_id.as_deref(), Some("a"));
     assert!(answers[0].text().contains("<returncode>0"));
@@ -196,7 +144,7 @@ fn only_the_first_of_several_calls_runs() {
 
 #[test]
 fn bad_arguments_and_unknown_tools_are_reported_to_the_model() {
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     host.replies.push_back(reply(vec![call(
         "a",
         "bash",
@@ -229,7 +177,7 @@ fn bad_arguments_and_unknown_tools_are_reported_to_the_model() {
 
 #[test]
 fn step_limit_from_config_or_task() {
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     for i in 0..2 {
         host.replies
             .push_back(reply(vec![bash(&format!("c{i}"), "true")]));
@@ -237,9 +185,9 @@ fn step_limit_from_config_or_task() {
     }
     let outcome = run_script(&mut host, r#"{"max_steps": 2}"#).unwrap();
     assert_eq!(outcome.exit, ExitKind::StepLimit);
-    assert_eq!(host.seen.len(), 2);
+    assert_eq!(host.requests.len(), 2);
 
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     for _ in 0..7 {
         host.replies.push_back(Ok(Message::assistant("thinking")));
     }
@@ -247,7 +195,7 @@ fn step_limit_from_config_or_task() {
         run_script(&mut host, "{}").unwrap().exit,
         ExitKind::StepLimit
     );
-    assert_eq!(host.seen.len(), 7);
+    assert_eq!(host.requests.len(), 7);
 }
 
 #[test]
@@ -265,7 +213,7 @@ fn llm_errors_map_to_outcomes_or_run_errors() {
         (LlmError::Cancelled, Err(())),
     ];
     for (error, want) in cases {
-        let mut host = Scripted::default();
+        let mut host = Scripted::new();
         host.replies.push_back(Err(error));
         match (run_script(&mut host, "{}"), want) {
             (Ok(outcome), Ok(exit)) => assert_eq!(outcome.exit, exit),
@@ -277,7 +225,7 @@ fn llm_errors_map_to_outcomes_or_run_errors() {
 
 #[test]
 fn sandbox_errors_are_observations_except_infrastructure() {
-    let mut host = Scripted::default();
+    let mut host = Scripted::new();
     host.replies.push_back(reply(vec![bash("a", "sleep 999")]));
     host.replies.push_back(reply(vec![bash("b", "ls")]));
     host.replies.push_back(reply(vec![bash("c", "ls")]));
