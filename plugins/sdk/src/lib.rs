@@ -2,7 +2,10 @@
 //! `wit/v0.1.0`) for plugins written in Rust and built for `wasm32-wasip2`.
 //!
 //! It owns the generated bindings of both worlds and a thin layer over them: re-exported WIT
-//! types, message and tool-spec helpers, observation formatting, config parsing and logging.
+//! types, message and tool-spec helpers, tool schemas derived from argument types and typed
+//! argument parsing ([`schema`]), native and text tool calls ([`calls`]), where a history may
+//! be cut ([`history`]), observation formatting, config parsing, logging, the imports behind
+//! a trait ([`host`]) and a scripted host for native tests ([`testing`]).
 //! It must never add behaviour the host does not see (no hidden retries, no repair of model
 //! output): every model call and sandbox operation goes through an import the host records.
 //!
