@@ -26,7 +26,7 @@ impl Engine {
     /// Removes synth containers whose owning process is gone (`all = false`) or every synth
     /// container (`all = true`). Returns the removed container ids.
     pub async fn gc(&self, all: bool) -> Result<Vec<String>, SandboxError> {
-        self.remove_where(|owner| all || owner.is_none_or(|o| !o.is_alive()))
+        self.remove_until_gone(|owner| all || owner.is_none_or(|o| !o.is_alive()))
             .await
     }
 
@@ -35,13 +35,20 @@ impl Engine {
     /// (created by the engine, but never handed to an episode). Returns the removed ids.
     pub async fn remove_own(&self) -> Result<Vec<String>, SandboxError> {
         let me = Owner::current()?;
+        self.remove_until_gone(|owner| owner.as_ref() == Some(&me))
+            .await
+    }
+
+    /// [`Engine::remove_where`] again until none is listed: a removal already under way
+    /// (started by a run that has since died, or by another path) returns at once and is
+    /// only done when the container is no longer listed.
+    async fn remove_until_gone(
+        &self,
+        pick: impl Fn(Option<Owner>) -> bool,
+    ) -> Result<Vec<String>, SandboxError> {
         let mut removed = Vec::new();
-        // Again until none is listed: a removal already under way elsewhere returns at once
-        // and is only done when the container is no longer listed.
-        for _ in 0..20 {
-            let round = self
-                .remove_where(|owner| owner.as_ref() == Some(&me))
-                .await?;
+        for _ in 0..50 {
+            let round = self.remove_where(&pick).await?;
             if round.is_empty() {
                 break;
             }
