@@ -14,10 +14,10 @@ fn digest(path: &Path) -> String {
     ))
 }
 
-/// A copy of templates/config-repair/service-config under `dir`, for breaking.
+/// A copy of templates/shell-sysadmin/service-config under `dir`, for breaking.
 fn copy_template(dir: &Path) -> PathBuf {
-    let src = templates().join("config-repair/service-config");
-    let parent = dir.join("tasks/config-repair");
+    let src = templates().join("shell-sysadmin/service-config");
+    let parent = dir.join("tasks/shell-sysadmin");
     std::fs::create_dir_all(&parent).expect("mkdir");
     let status = std::process::Command::new("cp")
         .arg("-r")

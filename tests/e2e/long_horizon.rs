@@ -32,7 +32,7 @@ fn openhands_condenses_a_160_step_episode() {
         .collect();
     script.push(Reply::Tool(
         "execute_bash",
-        json!({"command": solution("python-bugfix/inventory-rounding"), "security_risk": "LOW", "timeout": 300}),
+        json!({"command": solution("bug-fixing/inventory-rounding"), "security_risk": "LOW", "timeout": 300}),
     ));
     script.push(Reply::Tool("finish", json!({"message": "Fixed."})));
     let server = ScriptedServer::start_with_summaries(script.clone(), SUMMARY);
@@ -160,7 +160,7 @@ fn text_tool_calls_drive_openhands_and_format_errors_are_observations() {
     if !docker_available() {
         return;
     }
-    let fix = solution("config-repair/service-config");
+    let fix = solution("shell-sysadmin/service-config");
     let script = vec![
         Reply::Text(format!(
             "Let me look around first.\n{}",

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::common::*;
 
 fn solution() -> String {
-    std::fs::read_to_string(templates().join("python-bugfix/inventory-rounding/solution/solve.sh"))
+    std::fs::read_to_string(templates().join("bug-fixing/inventory-rounding/solution/solve.sh"))
         .expect("solve.sh")
 }
 

@@ -76,7 +76,7 @@ fn inventory() -> Fix {
 }
 
 fn service_config() -> Fix {
-    let solve = template_file("config-repair/service-config/solution/solve.sh");
+    let solve = template_file("shell-sysadmin/service-config/solution/solve.sh");
     Fix {
         task: "service-config".into(),
         line_edits: Vec::new(),
@@ -86,7 +86,7 @@ fn service_config() -> Fix {
 }
 
 fn csv_report() -> Fix {
-    let solve = template_file("shell-scripting/csv-report/solution/solve.sh");
+    let solve = template_file("shell-sysadmin/csv-report/solution/solve.sh");
     let script = format!(
         "#!/bin/bash\n# Sales summary of a till export folder (see data/FORMAT.md).\n\
          # usage: sales-summary.sh INPUT_DIR OUTPUT_FILE\nsep=','\n{}",
@@ -116,7 +116,7 @@ fn fixes() -> Vec<Fix> {
 /// The current content of a workspace file after `edits` (for whole-file tools).
 fn edited(path: &str, fix: &Fix) -> String {
     let template = match fix.task.as_str() {
-        "inventory-rounding" => "python-bugfix/inventory-rounding",
+        "inventory-rounding" => "bug-fixing/inventory-rounding",
         _ => panic!("line edits only in inventory-rounding"),
     };
     let mut text = template_file(&format!("{template}/environment/{path}"));
@@ -132,7 +132,7 @@ fn edited(path: &str, fix: &Fix) -> String {
 /// 1-based number of the line of `path` (in the template) containing `needle`.
 fn line_of(path: &str, needle: &str) -> usize {
     let text = template_file(&format!(
-        "python-bugfix/inventory-rounding/environment/{path}"
+        "bug-fixing/inventory-rounding/environment/{path}"
     ));
     text.lines()
         .position(|l| l.contains(needle))
@@ -142,7 +142,7 @@ fn line_of(path: &str, needle: &str) -> usize {
 
 fn indent_of(path: &str, line: usize) -> String {
     let text = template_file(&format!(
-        "python-bugfix/inventory-rounding/environment/{path}"
+        "bug-fixing/inventory-rounding/environment/{path}"
     ));
     let l = text.lines().nth(line - 1).expect("line");
     l[..l.len() - l.trim_start().len()].to_string()

@@ -1,4 +1,4 @@
-# Oracle for shell-scripting/csv-report: run in /workspace by the agent's shell.
+# Oracle for shell-sysadmin/csv-report: run in /workspace by the agent's shell.
 # Writes bin/sales-summary.sh with this instance's separator ($SYNTH_PARAM_DELIMITER) built in:
 # header-driven columns, BOM and CRLF stripped, comments and blank lines skipped, money summed
 # in whole cents, sorted by revenue then name.

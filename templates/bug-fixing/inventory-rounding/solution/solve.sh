@@ -1,4 +1,4 @@
-# Oracle for python-bugfix/inventory-rounding: run in /workspace by the agent's shell.
+# Oracle for bug-fixing/inventory-rounding: run in /workspace by the agent's shell.
 # Two fixes: round_cents must round half away from zero (the default context rounds half to
 # even), and a line's value must be rounded to cents before the total adds the lines up.
 cd /workspace &&

@@ -1,4 +1,4 @@
-# Sealed tests of config-repair/service-config. canary: SYNTH-CANARY-6f9739dccc0a166c
+# Sealed tests of shell-sysadmin/service-config. canary: SYNTH-CANARY-6f9739dccc0a166c
 """The catalog service must start from the repaired config/service.ini and serve as
 docs/OPERATIONS.md describes; its code and data must be unchanged."""
 

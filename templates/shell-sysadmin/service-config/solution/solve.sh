@@ -1,4 +1,4 @@
-# Oracle for config-repair/service-config: run in /workspace by the agent's shell.
+# Oracle for shell-sysadmin/service-config: run in /workspace by the agent's shell.
 # Rewrites config/service.ini as docs/OPERATIONS.md asks: one [storage] section, a numeric
 # port, `%%` for a literal percent sign, the real data folder, a valid log level, a writable
 # log file and the option name the code reads (page_size).

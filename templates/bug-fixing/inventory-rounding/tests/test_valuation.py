@@ -1,4 +1,4 @@
-# Sealed tests of python-bugfix/inventory-rounding. canary: SYNTH-CANARY-f0d1827f926c097c
+# Sealed tests of bug-fixing/inventory-rounding. canary: SYNTH-CANARY-f0d1827f926c097c
 """The valuation must follow the README's money rules for any input; nothing else may change."""
 
 import csv

@@ -1,4 +1,4 @@
-# Sealed tests of shell-scripting/csv-report. canary: SYNTH-CANARY-a0a89e140924aa1d
+# Sealed tests of shell-sysadmin/csv-report. canary: SYNTH-CANARY-a0a89e140924aa1d
 """Runs /workspace/bin/sales-summary.sh on the sample export and on fresh generated ones and
 compares its output byte for byte with an independent implementation of the spec."""
 

@@ -1,4 +1,0 @@
-# Sealed tests of python-bugfix/inventory-rounding. canary: SYNTH-CANARY-f0d1827f926c097c
-import sys
-
-sys.path.insert(0, "/workspace")
