@@ -131,9 +131,7 @@ fn edited(path: &str, fix: &Fix) -> String {
 
 /// 1-based number of the line of `path` (in the template) containing `needle`.
 fn line_of(path: &str, needle: &str) -> usize {
-    let text = template_file(&format!(
-        "bug-fixing/inventory-rounding/environment/{path}"
-    ));
+    let text = template_file(&format!("bug-fixing/inventory-rounding/environment/{path}"));
     text.lines()
         .position(|l| l.contains(needle))
         .unwrap_or_else(|| panic!("{path} lacks {needle}"))
@@ -141,9 +139,7 @@ fn line_of(path: &str, needle: &str) -> usize {
 }
 
 fn indent_of(path: &str, line: usize) -> String {
-    let text = template_file(&format!(
-        "bug-fixing/inventory-rounding/environment/{path}"
-    ));
+    let text = template_file(&format!("bug-fixing/inventory-rounding/environment/{path}"));
     let l = text.lines().nth(line - 1).expect("line");
     l[..l.len() - l.trim_start().len()].to_string()
 }
