@@ -25,6 +25,7 @@ mkdir -p "$CARGO_TARGET_DIR"
 echo "$PWD" > "$marker"
 echo "==> base image"
 bash scripts/base-image.sh
+bash scripts/toolchain-images.sh
 echo "==> plugins"
 bash scripts/build-plugins.sh "$SYNTH_PLUGIN_DIR"
 echo "==> host"

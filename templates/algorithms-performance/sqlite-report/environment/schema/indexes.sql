@@ -1,0 +1,2 @@
+-- Secondary indexes, applied after schema.sql when a database is created (before any data is
+-- loaded). Only CREATE INDEX statements belong here.

@@ -1,0 +1,3 @@
+module acme.test/unit
+
+go 1.18

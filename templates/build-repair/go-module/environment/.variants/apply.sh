@@ -1,0 +1,8 @@
+# Lays variant $1 over the workspace (run once by the template's setup, then removed).
+set -e
+cd "$(dirname "$0")/.."
+cp -a ".variants/$1/." .
+case "$1" in
+    3) rm -rf vendor/acme.test/units/money ;;
+esac
+rm -rf .variants

@@ -1,0 +1,3 @@
+module acme.test/units
+
+go 1.18

@@ -1,0 +1,2 @@
+// Settings shared by the modules of invoicer.
+export const DEFAULT_CURRENCY = 'EUR';

@@ -1,0 +1,149 @@
+// The HTTP API (see README.md). Every route after /login needs a bearer token.
+import { createServer } from 'node:http';
+import { AuthError, issueToken, verifyPassword, verifyToken } from './auth.js';
+
+const MAX_BODY = 1 << 20;
+
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function readJson(req) {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks = [];
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new HttpError(413, 'body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!chunks.length) return resolve({});
+      try {
+        const value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error();
+        resolve(value);
+      } catch {
+        reject(new HttpError(400, 'body must be a JSON object'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function send(res, status, body) {
+  const data = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+function authenticate(req) {
+  const header = req.headers.authorization || '';
+  const m = /^Bearer (\S+)$/.exec(header);
+  if (!m) throw new HttpError(401, 'missing token');
+  try {
+    return verifyToken(m[1]);
+  } catch (e) {
+    if (e instanceof AuthError) throw new HttpError(401, e.message);
+    throw e;
+  }
+}
+
+let debugAdmin = false;
+const isAdmin = (claims) => claims.role === 'admin' || debugAdmin;
+const canRead = (claims, doc) => isAdmin(claims) || doc.owner === claims.sub || doc.shared_with.includes(claims.sub);
+const isOwner = (claims, doc) => doc.owner === claims.sub;
+
+function text(value, field) {
+  if (typeof value !== 'string' || value.length > 100000) throw new HttpError(400, `${field} must be a string`);
+  return value;
+}
+
+export function makeServer(store) {
+  async function route(req, res) {
+    const url = new URL(req.url, 'http://localhost');
+    const path = url.pathname;
+    const method = req.method;
+
+    if (method === 'POST' && path === '/login') {
+      const body = await readJson(req);
+      const record = store.user(body.user);
+      if (!verifyPassword(record, body.password)) throw new HttpError(401, 'wrong user or password');
+      // Admins may log in with a lower role to see what users see.
+      return send(res, 200, { token: issueToken(body.user, body.role || record.role) });
+    }
+
+    const claims = authenticate(req);
+    debugAdmin = req.headers['x-debug-admin'] === '1';
+
+    if (method === 'GET' && path === '/me') {
+      return send(res, 200, { user: claims.sub, role: claims.role });
+    }
+    if (method === 'GET' && path === '/admin/users') {
+      if (!isAdmin(claims)) throw new HttpError(403, 'admins only');
+      const users = [...store.users].map(([user, r]) => ({ user, role: r.role }));
+      users.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+      return send(res, 200, { users });
+    }
+    if (path === '/docs') {
+      if (method === 'GET') {
+        const docs = [...store.docs]
+          .filter(([, d]) => canRead(claims, d))
+          .map(([id, d]) => ({ id, owner: d.owner, title: d.title }));
+        return send(res, 200, { docs });
+      }
+      if (method === 'POST') {
+        const body = await readJson(req);
+        const id = store.addDoc(claims.sub, text(body.title, 'title'), text(body.body ?? '', 'body'));
+        return send(res, 201, { id });
+      }
+      throw new HttpError(405, 'method not allowed');
+    }
+    const m = /^\/docs\/([A-Za-z0-9_-]+)(\/share)?$/.exec(path);
+    if (!m) throw new HttpError(404, 'not found');
+    const [, id, share] = m;
+    const doc = store.doc(id);
+    if (!doc) throw new HttpError(404, 'no such document');
+
+    if (share) {
+      if (method !== 'POST') throw new HttpError(405, 'method not allowed');
+      const body = await readJson(req);
+      if (!store.user(body.user)) throw new HttpError(400, 'no such user');
+      if (!doc.shared_with.includes(body.user) && body.user !== doc.owner) doc.shared_with.push(body.user);
+      store.save();
+      return send(res, 200, { id, shared_with: doc.shared_with });
+    }
+    if (!canRead(claims, doc)) throw new HttpError(404, 'no such document');
+    if (method === 'GET') {
+      return send(res, 200, { id, ...doc });
+    }
+    if (method === 'PUT') {
+      if (!isOwner(claims, doc)) throw new HttpError(403, 'only the owner edits a document');
+      const body = await readJson(req);
+      if (body.title !== undefined) doc.title = text(body.title, 'title');
+      if (body.body !== undefined) doc.body = text(body.body, 'body');
+      store.save();
+      return send(res, 200, { id, ...doc });
+    }
+    if (method === 'DELETE') {
+      if (!isOwner(claims, doc) && !isAdmin(claims)) throw new HttpError(403, 'only the owner or an admin deletes');
+      store.docs.delete(id);
+      store.save();
+      return send(res, 204);
+    }
+    throw new HttpError(405, 'method not allowed');
+  }
+
+  return createServer((req, res) => {
+    route(req, res).catch((e) => {
+      if (e instanceof HttpError) send(res, e.status, { error: e.message });
+      else {
+        console.error(e);
+        send(res, 500, { error: 'internal error' });
+      }
+    });
+  });
+}
