@@ -1,0 +1,3 @@
+"""notesvc: a small JSON notes service (see docs/API.md)."""
+
+__version__ = "0.9.3"
